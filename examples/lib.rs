@@ -1,0 +1,1 @@
+//! Examples for session-runtime: see the `[[example]]` entries.
