@@ -1,1 +1,24 @@
-//! x
+//! `#[derive(Session)]`: turns a plain struct into a typed session schema.
+//!
+//! Use it through `session_runtime`, which re-exports it and documents the
+//! attributes; the code it generates calls only `session_runtime::__private`.
+
+mod ast;
+mod attr;
+mod case;
+mod check;
+mod ctxt;
+mod duration;
+mod expand;
+mod fallback;
+
+use proc_macro::TokenStream;
+use syn::{DeriveInput, parse_macro_input};
+
+/// Derives `session_runtime::SessionSchema` and the typed accessors of
+/// `session_runtime::Session<T>`. See the `session_runtime` crate docs.
+#[proc_macro_derive(Session, attributes(session))]
+pub fn derive_session(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input).into()
+}

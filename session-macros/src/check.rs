@@ -1,0 +1,222 @@
+//! VALIDATE: the rules that need more than one attribute or field at a time.
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use syn::{GenericParam, Ident};
+
+use crate::ast::{Field, Input, KeySource};
+use crate::ctxt::Ctxt;
+
+/// Methods of `SessionState<T>` that users call through `Session<T>`, and the
+/// generated constructors: an accessor with one of these names would shadow
+/// them. Keep in step with `session-runtime/src/state.rs`.
+const SESSION_METHODS: &[&str] = &[
+    "new",
+    "unseal",
+    "load",
+    "seal",
+    "save",
+    "expires_at_ms",
+    "id",
+    "created_at_ms",
+    "last_seen_ms",
+    "is_new",
+    "data",
+    "update",
+    "is_dirty",
+    "changed_fields",
+    "len",
+    "is_empty",
+    "destroy",
+    "is_destroyed",
+    "regenerate_id",
+    "delete_id",
+    "clear",
+    "deref",
+    "deref_mut",
+];
+
+/// The most stored fields a schema can have (one bit each in the dirty set).
+const MAX_FIELDS: usize = 128;
+
+pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {
+    check_generics(cx, input);
+    check_repr_packed(cx, input);
+    for field in &input.fields {
+        check_field(cx, field);
+    }
+    check_keys(cx, input);
+    check_accessors(cx, input);
+    if input.stored().count() > MAX_FIELDS {
+        cx.error_spanned_by(
+            &input.node.ident,
+            format!("a session schema can store at most {MAX_FIELDS} fields"),
+        );
+    }
+}
+
+fn check_generics(cx: &Ctxt, input: &Input<'_>) {
+    for param in &input.node.generics.params {
+        match param {
+            GenericParam::Lifetime(l) => cx.error_spanned_by(
+                &l.lifetime,
+                "session structs cannot borrow: remove this lifetime and store owned data",
+            ),
+            GenericParam::Type(t) => cx.error_spanned_by(
+                &t.ident,
+                "generic session structs are not supported; use a concrete type",
+            ),
+            GenericParam::Const(c) => cx.error_spanned_by(
+                &c.ident,
+                "generic session structs are not supported; use a concrete type",
+            ),
+        }
+    }
+}
+
+fn check_repr_packed(cx: &Ctxt, input: &Input<'_>) {
+    for attr in input
+        .node
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("repr"))
+    {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("packed") {
+                cx.error_spanned_by(
+                    &meta.path,
+                    "`#[derive(Session)]` cannot be used on `#[repr(packed)]` structs; getters borrow fields",
+                );
+            }
+            Ok(())
+        });
+    }
+}
+
+fn check_field(cx: &Ctxt, field: &Field<'_>) {
+    if let Some((eq, expr)) = &field.original.default {
+        let mut tokens = eq.to_token_stream();
+        expr.to_tokens(&mut tokens);
+        cx.error_spanned_by(
+            tokens,
+            "default field values are not supported by `#[derive(Session)]`; use `#[session(default = \"path::to::fn\")]`",
+        );
+    }
+    let attrs = &field.attrs;
+    if let Some(skip) = &attrs.skip.key {
+        for other in [&attrs.flash.key, &attrs.rename.key].into_iter().flatten() {
+            cx.error_spanned_by(other, format!("`{other}` has no effect on a `skip` field"));
+            cx.error_spanned_by(skip, "field is skipped here");
+        }
+    }
+    if field.is_flash() && !field.is_skipped() {
+        if field.option_inner.is_none() {
+            cx.error_spanned_by(
+                field.ty,
+                format!(
+                    "flash fields must be declared as `Option<T>`; found `{}`",
+                    field.ty.to_token_stream().to_string().replace(' ', "")
+                ),
+            );
+        }
+        if let Some(default) = &attrs.default.key {
+            cx.error_spanned_by(default, "a flash field starts empty; remove `default`");
+        }
+    }
+}
+
+fn check_keys(cx: &Ctxt, input: &Input<'_>) {
+    let mut seen: HashMap<String, &Field<'_>> = HashMap::new();
+    for field in input.stored() {
+        let (key, source) = field.key(&input.attrs);
+        let at: TokenStream = match &source {
+            KeySource::Rename(lit) => lit.to_token_stream(),
+            KeySource::Ident | KeySource::RenameAll => field.ident.to_token_stream(),
+        };
+        if key.is_empty() {
+            cx.error_spanned_by(&at, "session key must not be empty");
+            continue;
+        }
+        if key.starts_with("__") {
+            cx.error_spanned_by(
+                &at,
+                format!("session key `{key}` is reserved: keys starting with `__` belong to session-runtime; rename the field or use `#[session(rename = \"...\")]`"),
+            );
+            continue;
+        }
+        if let Some(first) = seen.get(&key) {
+            let why = match (&source, input.attrs.rename_all.get()) {
+                (KeySource::RenameAll, Some(rule)) => {
+                    format!(" after `rename_all = \"{}\"`", rule.name())
+                }
+                _ => String::new(),
+            };
+            cx.error_spanned_by(
+                &at,
+                format!("session key `{key}` is used by two fields{why}"),
+            );
+            cx.error_spanned_by(
+                first.ident,
+                format!("`{key}` first used by field `{}` here", first.name()),
+            );
+            continue;
+        }
+        seen.insert(key, field);
+    }
+}
+
+/// The accessor methods a field generates.
+pub(crate) fn accessor_names(field: &Field<'_>) -> Vec<Ident> {
+    if field.is_skipped() {
+        return Vec::new();
+    }
+    let name = field.name();
+    let ident = |prefix: &str| Ident::new(&format!("{prefix}{name}"), field.ident.span());
+    let mut names = vec![field.ident.clone()];
+    if field.is_flash() {
+        names.push(ident("flash_"));
+    } else {
+        names.push(ident("set_"));
+    }
+    if field.option_inner.is_some() {
+        names.push(ident("unset_"));
+        names.push(ident("has_"));
+    }
+    names
+}
+
+fn check_accessors(cx: &Ctxt, input: &Input<'_>) {
+    let mut seen: HashMap<String, &Field<'_>> = HashMap::new();
+    for field in &input.fields {
+        for method in accessor_names(field) {
+            let method = method.to_string().trim_start_matches("r#").to_owned();
+            if SESSION_METHODS.contains(&method.as_str()) {
+                cx.error_spanned_by(
+                    field.ident,
+                    format!(
+                        "field `{}` would generate a method `{method}` that is shadowed by `Session::{method}`; rename the field and keep its key with `#[session(rename = \"{}\")]`",
+                        field.name(),
+                        field.name()
+                    ),
+                );
+            } else if let Some(first) = seen.get(&method) {
+                cx.error_spanned_by(
+                    field.ident,
+                    format!(
+                        "field `{}` collides with the method `{method}` generated for field `{}`; rename one of them (the key can stay with `#[session(rename = \"...\")]`)",
+                        field.name(),
+                        first.name()
+                    ),
+                );
+                cx.error_spanned_by(
+                    first.ident,
+                    format!("`{method}` is generated for field `{}` here", first.name()),
+                );
+            } else {
+                seen.insert(method, field);
+            }
+        }
+    }
+}

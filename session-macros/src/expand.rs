@@ -1,0 +1,348 @@
+//! EXPAND: turns a validated input into the schema impl and the accessor
+//! type. Infallible: every rule was checked before.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
+use syn::{DeriveInput, Ident, Type};
+
+use crate::ast::{Field, Input};
+use crate::attr::DefaultValue;
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::fallback;
+
+pub(crate) fn derive(node: &DeriveInput) -> TokenStream {
+    match try_expand(node) {
+        Ok(tokens) => tokens,
+        Err(errors) => fallback::expand(node, &errors),
+    }
+}
+
+fn try_expand(node: &DeriveInput) -> syn::Result<TokenStream> {
+    let cx = Ctxt::new();
+    let Some(input) = Input::from_syn(&cx, node) else {
+        cx.check()?;
+        unreachable!("a shape error was reported");
+    };
+    check::check(&cx, &input);
+    cx.check()?;
+    Ok(generate(&input))
+}
+
+/// The runtime path: `::session_runtime` or `#[session(crate = "...")]`.
+pub(crate) fn runtime_path(node: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::new();
+    let attrs = crate::attr::Container::from_attrs(&cx, &node.attrs);
+    let _ = cx.check();
+    match attrs.krate.get() {
+        Some(path) => quote!(#path),
+        None => quote!(::session_runtime),
+    }
+}
+
+/// The name of the generated session type. It lives inside `const _`, so
+/// users never name it (they write `Session<T>`), but rustc shows it in
+/// messages such as "no method named `set_usr` found for struct `AppSession`".
+pub(crate) fn fields_type(node: &DeriveInput) -> Ident {
+    format_ident!("{}Session", node.ident)
+}
+
+fn generate(input: &Input<'_>) -> TokenStream {
+    let rt = runtime_path(input.node);
+    let p = quote!(#rt::__private);
+    let ident = &input.node.ident;
+    let fields_ty = fields_type(input.node);
+    let stored: Vec<&Field<'_>> = input.stored().collect();
+
+    let keys = stored.iter().map(|f| f.key(&input.attrs).0);
+    let flash_bits = stored
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_flash())
+        .map(|(i, _)| quote!(| #p::bit(#i)));
+    let cookie = input
+        .attrs
+        .cookie
+        .get()
+        .map_or_else(|| "session".to_owned(), syn::LitStr::value);
+    let lifetime = |secs: Option<&u64>| match secs {
+        Some(secs) => quote!(#p::Some(#p::Duration::from_secs(#secs))),
+        None => quote!(#p::None),
+    };
+    let max_age = lifetime(input.attrs.max_age.get());
+    let idle_timeout = lifetime(input.attrs.idle_timeout.get());
+
+    let defaults = input.fields.iter().map(|f| {
+        let name = f.ident;
+        let value = default_value(&p, f);
+        quote!(#name: #value)
+    });
+    let present = stored.iter().enumerate().map(|(i, f)| {
+        let name = f.ident;
+        if f.option_inner.is_some() {
+            quote!(| if self.#name.is_some() { #p::bit(#i) } else { 0 })
+        } else {
+            quote!(| #p::bit(#i))
+        }
+    });
+    let index_arms = stored.iter().enumerate().map(|(i, f)| {
+        let key = f.key(&input.attrs).0;
+        quote!(#key => #p::Some(#i))
+    });
+    let encode_arms = stored.iter().enumerate().map(|(i, f)| {
+        let name = f.ident;
+        let ty = f.ty;
+        let encode = quote_spanned!(ty.span()=> #p::encode::<#ty>);
+        quote!(#i => #encode(&self.#name, __out))
+    });
+    let decode_arms = stored.iter().enumerate().map(|(i, f)| {
+        let name = f.ident;
+        let ty = f.ty;
+        let decode = quote_spanned!(ty.span()=> #p::decode::<#ty>);
+        quote!(#i => #decode(__json, &mut self.#name))
+    });
+    let accessors = stored
+        .iter()
+        .enumerate()
+        .map(|(i, f)| accessors(&p, &input.node.vis, i, f, &input.attrs));
+    let session_type = session_type(&p, input.node, &fields_ty);
+
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, non_camel_case_types, unused_qualifications, unreachable_pub, clippy::all, clippy::pedantic)]
+        const _: () = {
+            #[automatically_derived]
+            impl #p::SessionSchema for #ident {
+                type Fields = #fields_ty;
+
+                const SCHEMA: #p::Schema = #p::Schema {
+                    keys: &[#(#keys),*],
+                    flash: 0 #(#flash_bits)*,
+                    cookie: #cookie,
+                    max_age: #max_age,
+                    idle_timeout: #idle_timeout,
+                };
+
+                fn new_default() -> Self {
+                    Self { #(#defaults),* }
+                }
+
+                fn present_fields(&self) -> #p::FieldBits {
+                    0 #(#present)*
+                }
+
+                fn field_index(__key: &str) -> #p::Option<usize> {
+                    match __key {
+                        #(#index_arms,)*
+                        _ => #p::None,
+                    }
+                }
+
+                fn encode_field(&self, __index: usize, __out: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> {
+                    match __index {
+                        #(#encode_arms,)*
+                        _ => #p::Ok(()),
+                    }
+                }
+
+                fn decode_field(&mut self, __index: usize, __json: &str) -> bool {
+                    match __index {
+                        #(#decode_arms,)*
+                        _ => false,
+                    }
+                }
+            }
+
+            #session_type
+
+            #[automatically_derived]
+            impl #fields_ty {
+                #(#accessors)*
+            }
+        };
+    }
+}
+
+/// The session type, its `Deref` to the state, and its constructors. Shared
+/// with the fallback, so that uses of `Session<T>` elsewhere type-check after
+/// an error.
+pub(crate) fn session_type(p: &TokenStream, node: &DeriveInput, fields_ty: &Ident) -> TokenStream {
+    let ident = &node.ident;
+    let vis = &node.vis;
+    let doc = format!(" The session of `{ident}`: `Session<{ident}>`.");
+    quote! {
+        #[doc = #doc]
+        #vis struct #fields_ty(#p::SessionState<#ident>);
+
+        #[automatically_derived]
+        impl #p::SessionFields<#ident> for #fields_ty {
+            fn from_inner(state: #p::SessionState<#ident>) -> Self {
+                Self(state)
+            }
+            fn into_inner(self) -> #p::SessionState<#ident> {
+                self.0
+            }
+        }
+
+        #[automatically_derived]
+        impl #p::Deref for #fields_ty {
+            type Target = #p::SessionState<#ident>;
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        #[automatically_derived]
+        impl #p::DerefMut for #fields_ty {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        #[automatically_derived]
+        impl #p::Debug for #fields_ty {
+            fn fmt(&self, f: &mut #p::Formatter<'_>) -> #p::FmtResult {
+                #p::Debug::fmt(&self.0, f)
+            }
+        }
+
+        #[automatically_derived]
+        impl #fields_ty {
+            /// A new, empty session with a fresh id.
+            #vis fn new(config: &#p::SessionConfig<#ident>) -> Self {
+                #p::SessionState::new(config)
+            }
+
+            /// Opens a sealed value.
+            ///
+            /// # Errors
+            /// Why the value was rejected.
+            #vis fn unseal(config: &#p::SessionConfig<#ident>, sealed: &str) -> #p::Result<Self, #p::UnsealError> {
+                #p::SessionState::unseal(config, sealed)
+            }
+
+            /// Opens a sealed value if there is one, else starts a fresh session.
+            #vis fn load(config: &#p::SessionConfig<#ident>, sealed: #p::Option<&str>) -> (Self, #p::Option<#p::UnsealError>) {
+                #p::SessionState::load(config, sealed)
+            }
+        }
+    }
+}
+
+fn default_value(p: &TokenStream, f: &Field<'_>) -> TokenStream {
+    match f.attrs.default.get() {
+        Some(DefaultValue::Path(path)) => quote_spanned!(path.span()=> #path()),
+        _ if f.option_inner.is_some() => quote!(#p::None),
+        _ => {
+            let ty = f.ty;
+            quote_spanned!(ty.span()=> #p::default::<#ty>())
+        }
+    }
+}
+
+/// Numbers, `bool` and `char` are taken by value, so that literals infer;
+/// everything else as `impl Into<T>`, so that `set_name("ada")` works.
+fn setter_param(p: &TokenStream, ty: &Type) -> (TokenStream, TokenStream) {
+    const BY_VALUE: &[&str] = &[
+        "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
+        "f32", "f64", "bool", "char",
+    ];
+    let by_value = matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.get_ident().is_some_and(|i| BY_VALUE.iter().any(|b| i == b)));
+    let value = Ident::new("value", Span::mixed_site());
+    if by_value {
+        (quote!(#value: #ty), quote!(#value))
+    } else {
+        (quote!(#value: impl #p::Into<#ty>), quote!(#value.into()))
+    }
+}
+
+fn accessors(
+    p: &TokenStream,
+    vis: &syn::Visibility,
+    index: usize,
+    f: &Field<'_>,
+    container: &crate::attr::Container,
+) -> TokenStream {
+    let name = f.ident;
+    let field = f.name();
+    let key = f.key(container).0;
+    let set = format_ident!("set_{}", field, span = name.span());
+    let unset = format_ident!("unset_{}", field, span = name.span());
+    let has = format_ident!("has_{}", field, span = name.span());
+    let flash = format_ident!("flash_{}", field, span = name.span());
+    let data = Ident::new("__data", Span::mixed_site());
+
+    if f.is_flash() {
+        let inner = f
+            .option_inner
+            .expect("checked: flash fields are `Option<T>`");
+        let (param, value) = setter_param(p, inner);
+        let get_doc = format!(" The `{key}` value flashed by the previous request, if any.");
+        let flash_doc = format!(" Flashes a `{key}` value: readable in the next request only.");
+        let unset_doc = format!(" Cancels a `{key}` flash set in this request.");
+        let has_doc = format!(" Whether a `{key}` value was flashed by the previous request.");
+        return quote! {
+            #[doc = #get_doc]
+            #vis fn #name(&self) -> #p::Option<&#inner> {
+                self.0.data().#name.as_ref()
+            }
+            #[doc = #flash_doc]
+            #vis fn #flash(&mut self, #param) {
+                let __value: #inner = #value;
+                self.0.flash(#index, &__value);
+            }
+            #[doc = #unset_doc]
+            #vis fn #unset(&mut self) {
+                self.0.unflash(#index);
+            }
+            #[doc = #has_doc]
+            #vis fn #has(&self) -> bool {
+                self.0.data().#name.is_some()
+            }
+        };
+    }
+
+    if let Some(inner) = f.option_inner {
+        let (param, value) = setter_param(p, inner);
+        let get_doc = format!(" The `{key}` session value, if set.");
+        let set_doc = format!(" Sets the `{key}` session value.");
+        let unset_doc = format!(" Removes the `{key}` session value.");
+        let has_doc = format!(" Whether the `{key}` session value is set.");
+        return quote! {
+            #[doc = #get_doc]
+            #vis fn #name(&self) -> #p::Option<&#inner> {
+                self.0.data().#name.as_ref()
+            }
+            #[doc = #set_doc]
+            #vis fn #set(&mut self, #param) {
+                let __value: #inner = #value;
+                self.0.write(#index, true, move |#data: &mut _| #data.#name = #p::Some(__value));
+            }
+            #[doc = #unset_doc]
+            #vis fn #unset(&mut self) {
+                self.0.write(#index, false, |#data: &mut _| #data.#name = #p::None);
+            }
+            #[doc = #has_doc]
+            #vis fn #has(&self) -> bool {
+                self.0.data().#name.is_some()
+            }
+        };
+    }
+
+    let ty = f.ty;
+    let (param, value) = setter_param(p, ty);
+    let get_doc = format!(" The `{key}` session value.");
+    let set_doc = format!(" Sets the `{key}` session value.");
+    quote! {
+        #[doc = #get_doc]
+        #vis fn #name(&self) -> &#ty {
+            &self.0.data().#name
+        }
+        #[doc = #set_doc]
+        #vis fn #set(&mut self, #param) {
+            let __value: #ty = #value;
+            self.0.write(#index, true, move |#data: &mut _| #data.#name = __value);
+        }
+    }
+}

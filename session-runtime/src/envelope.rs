@@ -1,0 +1,210 @@
+//! The plaintext inside a seal:
+//!
+//! ```text
+//! id_len:u8 ‖ id ‖ created_ms:u64be ‖ last_seen_ms:u64be ‖ JSON object
+//! ```
+//!
+//! The JSON object holds each stored field that has a value under its key,
+//! the keys this schema does not know (kept for other versions of the
+//! service), and `"__f"`: the flash values for the next request.
+//! Decoding is tolerant: unknown keys are kept, missing keys take their
+//! default, and a value that no longer decodes falls back to its default.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, Deserializer as _, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::error::{SealError, UnsealError};
+use crate::schema::SessionSchema;
+use crate::state::{SessionState, Status};
+
+/// The reserved key of the flash map.
+pub(crate) const FLASH_KEY: &str = "__f";
+const TIMES_LEN: usize = 16;
+
+/// Appends the plaintext of `inner`, created at `created_ms` and last seen
+/// at `now_ms`, to `out`.
+pub(crate) fn encode<T: SessionSchema>(
+    inner: &SessionState<T>,
+    created_ms: u64,
+    now_ms: u64,
+    out: &mut Vec<u8>,
+) -> Result<(), SealError> {
+    if let Some((index, message)) = &inner.flash_error {
+        let key = T::SCHEMA.keys[*index];
+        return Err(SealError::Encode {
+            key,
+            message: message.clone(),
+        });
+    }
+    let id_len = u8::try_from(inner.id.len()).map_err(|_| SealError::IdTooLong)?;
+    out.push(id_len);
+    out.extend_from_slice(inner.id.as_bytes());
+    out.extend_from_slice(&created_ms.to_be_bytes());
+    out.extend_from_slice(&now_ms.to_be_bytes());
+
+    let mut comma = Comma::default();
+    out.push(b'{');
+    let stored = inner.present & !T::SCHEMA.flash;
+    for (index, key) in T::SCHEMA.keys.iter().enumerate() {
+        if stored & (1 << index) == 0 {
+            continue;
+        }
+        comma.write(out);
+        write_key(out, key);
+        inner
+            .data
+            .encode_field(index, out)
+            .map_err(|e| SealError::Encode {
+                key,
+                message: e.to_string(),
+            })?;
+    }
+    for (key, json) in &inner.extra {
+        comma.write(out);
+        write_key(out, key);
+        out.extend_from_slice(json.get().as_bytes());
+    }
+    if !inner.flash_out.is_empty() {
+        comma.write(out);
+        write_key(out, FLASH_KEY);
+        let mut inner_comma = Comma::default();
+        out.push(b'{');
+        for (index, json) in &inner.flash_out {
+            inner_comma.write(out);
+            write_key(out, T::SCHEMA.keys[*index]);
+            out.extend_from_slice(json.get().as_bytes());
+        }
+        out.push(b'}');
+    }
+    out.push(b'}');
+    Ok(())
+}
+
+#[derive(Default)]
+struct Comma(bool);
+
+impl Comma {
+    fn write(&mut self, out: &mut Vec<u8>) {
+        if self.0 {
+            out.push(b',');
+        }
+        self.0 = true;
+    }
+}
+
+fn write_key(out: &mut Vec<u8>, key: &str) {
+    serde_json::to_writer(&mut *out, key).expect("writing a string to a Vec cannot fail");
+    out.push(b':');
+}
+
+/// Rebuilds a session from its plaintext.
+pub(crate) fn decode<T: SessionSchema>(plaintext: &[u8]) -> Result<SessionState<T>, UnsealError> {
+    let (&id_len, rest) = plaintext.split_first().ok_or(UnsealError::Corrupt)?;
+    let id_len = usize::from(id_len);
+    if rest.len() < id_len + TIMES_LEN {
+        return Err(UnsealError::Corrupt);
+    }
+    let (id, rest) = rest.split_at(id_len);
+    let id = std::str::from_utf8(id)
+        .map_err(|_| UnsealError::Corrupt)?
+        .to_owned();
+    let (times, json) = rest.split_at(TIMES_LEN);
+    let created_ms = u64::from_be_bytes(times[..8].try_into().expect("8 bytes"));
+    let last_seen_ms = u64::from_be_bytes(times[8..].try_into().expect("8 bytes"));
+
+    let mut inner = SessionState::<T>::fresh(id, created_ms);
+    inner.last_seen_ms = last_seen_ms;
+    inner.status = Status::default();
+    let mut de = serde_json::Deserializer::from_slice(json);
+    de.deserialize_map(FieldsVisitor {
+        inner: &mut inner,
+        flash: false,
+    })
+    .and_then(|()| de.end())
+    .map_err(|_| UnsealError::Corrupt)?;
+    // Flash values that arrived are dropped on the next save.
+    inner.dirty |= inner.flash_in;
+    Ok(inner)
+}
+
+/// Visits the top-level object (or, with `flash`, the `"__f"` object).
+struct FieldsVisitor<'a, T> {
+    inner: &'a mut SessionState<T>,
+    flash: bool,
+}
+
+impl<'de, T: SessionSchema> Visitor<'de> for FieldsVisitor<'_, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a map of session fields")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let flash_fields = T::SCHEMA.flash;
+        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+            if !self.flash && key == FLASH_KEY {
+                map.next_value_seed(FlashSeed {
+                    inner: &mut *self.inner,
+                })?;
+                continue;
+            }
+            let json: &'de RawValue = map.next_value()?;
+            match T::field_index(&key) {
+                // A flash key outside `"__f"`, or a plain key inside it, is ignored.
+                Some(index) if (flash_fields & (1 << index) != 0) != self.flash => {}
+                Some(index) => {
+                    if self.inner.data.decode_field(index, json.get()) {
+                        self.inner.present |= 1 << index;
+                        if self.flash {
+                            self.inner.flash_in |= 1 << index;
+                        }
+                    }
+                }
+                None if !self.flash => self.inner.extra.push((key.into_owned(), json.to_owned())),
+                None => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+struct FlashSeed<'a, T> {
+    inner: &'a mut SessionState<T>,
+}
+
+impl<'de, T: SessionSchema> de::DeserializeSeed<'de> for FlashSeed<'_, T> {
+    type Value = ();
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(FieldsVisitor {
+            inner: self.inner,
+            flash: true,
+        })
+    }
+}
+
+/// A map key, borrowed from the input unless it had escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}

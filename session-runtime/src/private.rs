@@ -1,0 +1,52 @@
+//! What generated code calls. Not public API: names may change in any release.
+
+pub use core::convert::Into;
+pub use core::option::Option::{self, None, Some};
+pub use core::result::Result::{self, Err, Ok};
+pub use std::time::Duration;
+pub use std::vec::Vec;
+
+pub use crate::schema::{
+    FieldBits, Schema, SessionDefault, SessionFields, SessionSchema, SessionValue,
+};
+pub use crate::state::SessionState;
+
+/// Writes the JSON of a field value.
+///
+/// # Errors
+/// What serde_json reports for a value JSON cannot hold.
+#[inline]
+pub fn encode<T: SessionValue>(value: &T, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+    serde_json::to_writer(out, value)
+}
+
+/// Decodes a field value into `slot`; on failure `slot` is left as it was.
+#[inline]
+pub fn decode<T: SessionValue>(json: &str, slot: &mut T) -> bool {
+    match serde_json::from_str(json) {
+        Ok(value) => {
+            *slot = value;
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// The default value of a field type.
+#[inline]
+pub fn default<T: SessionDefault>() -> T {
+    T::default()
+}
+
+/// The bit of field `index`.
+#[inline]
+pub const fn bit(index: usize) -> FieldBits {
+    1 << index
+}
+
+/// What encoding a field can fail with.
+pub type EncodeError = serde_json::Error;
+pub use crate::config::SessionConfig;
+pub use crate::error::UnsealError;
+pub use core::fmt::{Debug, Formatter, Result as FmtResult};
+pub use core::ops::{Deref, DerefMut};
