@@ -593,7 +593,6 @@ struct CacheKey {
     salt: Box<str>,
 }
 
-#[derive(Debug)]
 struct KeyCache {
     capacity: usize,
     keys: HashMap<CacheKey, [u8; KEY_LEN]>,
@@ -620,7 +619,7 @@ impl KeyCache {
 }
 
 /// The salts and keys a codec reuses for sealing for a bounded time.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct SealingState {
     since_ms: u64,
     encryption_salt: String,
@@ -656,7 +655,6 @@ struct SealingState {
 /// assert_eq!(codec.key_derivations(), derivations); // warm: no PBKDF2 at all
 /// # Ok::<(), session_runtime::iron::IronError>(())
 /// ```
-#[derive(Debug)]
 pub struct IronCodec {
     passwords: Passwords,
     params: IronParams,
@@ -664,6 +662,19 @@ pub struct IronCodec {
     cache: Mutex<KeyCache>,
     sealing: Mutex<Option<SealingState>>,
     derivations: AtomicU64,
+}
+
+impl fmt::Debug for IronCodec {
+    /// Shows the configuration and cache size, never secrets or derived keys.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IronCodec")
+            .field("passwords", &self.passwords)
+            .field("params", &self.params)
+            .field("salt_reuse_ms", &self.salt_reuse_ms)
+            .field("cached_keys", &self.cached_keys())
+            .field("key_derivations", &self.key_derivations())
+            .finish_non_exhaustive()
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

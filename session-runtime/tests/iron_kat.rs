@@ -889,3 +889,19 @@ proptest! {
         let _ = c.unseal(&format!("Fe26.2*{text}"), NOW);
     }
 }
+
+#[test]
+fn debug_output_redacts_secrets_and_keys() {
+    let c = codec(P, IronParams::H3_V2);
+    c.seal(SESSION, NOW).unwrap();
+    let shown = format!("{c:?}");
+    assert!(!shown.contains(P), "{shown}");
+    assert!(shown.contains("cached_keys: 2"), "{shown}");
+    let key = hex(&derive_key(P, ENC_SALT, 1));
+    assert!(!shown.contains(&key[..8]));
+    let passwords = format!("{:?}", Passwords::rotating("7", P).unwrap());
+    assert!(
+        !passwords.contains(P) && passwords.contains("\"7\""),
+        "{passwords}"
+    );
+}
