@@ -42,7 +42,60 @@ pub struct SessionConfig<T> {
     max_size: usize,
     clock: Arc<dyn Clock>,
     generate_id: Arc<dyn Fn() -> String + Send + Sync>,
+    cookie: CookieOptions,
     schema: PhantomData<fn() -> T>,
+}
+
+/// The `SameSite` attribute of the session cookie.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum SameSite {
+    /// `SameSite=Strict`: sent only with same-site requests.
+    Strict,
+    /// `SameSite=Lax` (the default): also sent on top-level navigations.
+    Lax,
+    /// `SameSite=None`: sent with cross-site requests too (implies `Secure`).
+    None,
+}
+
+/// Where the session header's name comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum HeaderSetting {
+    /// `x-<cookie name lowercased>-session`, as h3 does.
+    Derived,
+    Named(Cow<'static, str>),
+    Off,
+}
+
+/// Cookie attributes and the session header: how a session travels over HTTP.
+#[derive(Clone, Debug)]
+#[allow(
+    clippy::struct_excessive_bools,
+    reason = "one bool per cookie attribute"
+)]
+struct CookieOptions {
+    path: Cow<'static, str>,
+    domain: Option<Cow<'static, str>>,
+    secure: bool,
+    http_only: bool,
+    same_site: Option<SameSite>,
+    partitioned: bool,
+    host_prefix: bool,
+    header: HeaderSetting,
+}
+
+impl Default for CookieOptions {
+    fn default() -> Self {
+        Self {
+            path: Cow::Borrowed("/"),
+            domain: None,
+            secure: true,
+            http_only: true,
+            same_site: Some(SameSite::Lax),
+            partitioned: false,
+            host_prefix: false,
+            header: HeaderSetting::Derived,
+        }
+    }
 }
 
 impl<T: SessionSchema> SessionConfig<T> {
@@ -57,6 +110,7 @@ impl<T: SessionSchema> SessionConfig<T> {
             max_size: DEFAULT_MAX_SIZE,
             clock: Arc::new(SystemClock),
             generate_id: Arc::new(crate::id::generate_id),
+            cookie: CookieOptions::default(),
             schema: PhantomData,
         }
     }
@@ -151,6 +205,141 @@ impl<T> SessionConfig<T> {
     }
 }
 
+/// Cookie attributes and the session header. They shape how a session
+/// travels over HTTP (see the `http` feature) and do not change the seal.
+impl<T> SessionConfig<T> {
+    /// Sets the cookie's `Path` (default `/`).
+    #[must_use]
+    pub fn with_cookie_path(mut self, path: impl Into<Cow<'static, str>>) -> Self {
+        self.cookie.path = path.into();
+        self
+    }
+
+    /// Sets the cookie's `Domain` (default none: the host that set it).
+    #[must_use]
+    pub fn with_cookie_domain(mut self, domain: impl Into<Option<Cow<'static, str>>>) -> Self {
+        self.cookie.domain = domain.into();
+        self
+    }
+
+    /// Sets `Secure` (default `true`: browsers then send the cookie over
+    /// HTTPS and to `localhost` only).
+    #[must_use]
+    pub fn with_secure(mut self, secure: bool) -> Self {
+        self.cookie.secure = secure;
+        self
+    }
+
+    /// Sets `HttpOnly` (default `true`: scripts cannot read the cookie).
+    #[must_use]
+    pub fn with_http_only(mut self, http_only: bool) -> Self {
+        self.cookie.http_only = http_only;
+        self
+    }
+
+    /// Sets `SameSite` (default [`SameSite::Lax`]); `None` omits the attribute.
+    #[must_use]
+    pub fn with_same_site(mut self, same_site: impl Into<Option<SameSite>>) -> Self {
+        self.cookie.same_site = same_site.into();
+        self
+    }
+
+    /// Sets `Partitioned` (CHIPS; default `false`). A partitioned cookie is
+    /// always `Secure`.
+    #[must_use]
+    pub fn with_partitioned(mut self, partitioned: bool) -> Self {
+        self.cookie.partitioned = partitioned;
+        self
+    }
+
+    /// Sends the cookie as `__Host-<name>` (default `false`). Browsers accept
+    /// such a cookie only with `Secure`, `Path=/` and no `Domain`, so the
+    /// prefix overrides those three settings. The seal stays bound to the
+    /// unprefixed name.
+    #[must_use]
+    pub fn with_host_prefix(mut self, host_prefix: bool) -> Self {
+        self.cookie.host_prefix = host_prefix;
+        self
+    }
+
+    /// Names the request header that carries a sealed session (it takes
+    /// precedence over the cookie). The default is
+    /// `x-<cookie name lowercased>-session`, as in h3.
+    #[must_use]
+    pub fn with_session_header(mut self, name: impl Into<Cow<'static, str>>) -> Self {
+        self.cookie.header = HeaderSetting::Named(name.into());
+        self
+    }
+
+    /// Reads sessions from the cookie only, never from a header.
+    #[must_use]
+    pub fn without_session_header(mut self) -> Self {
+        self.cookie.header = HeaderSetting::Off;
+        self
+    }
+
+    /// The cookie's `Path`.
+    pub fn cookie_path(&self) -> &str {
+        &self.cookie.path
+    }
+
+    /// The cookie's `Domain`, if any.
+    pub fn cookie_domain(&self) -> Option<&str> {
+        self.cookie.domain.as_deref()
+    }
+
+    /// Whether the cookie is `Secure`.
+    pub fn secure(&self) -> bool {
+        self.cookie.secure
+    }
+
+    /// Whether the cookie is `HttpOnly`.
+    pub fn http_only(&self) -> bool {
+        self.cookie.http_only
+    }
+
+    /// The cookie's `SameSite`, if any.
+    pub fn same_site(&self) -> Option<SameSite> {
+        self.cookie.same_site
+    }
+
+    /// Whether the cookie is `Partitioned`.
+    pub fn partitioned(&self) -> bool {
+        self.cookie.partitioned
+    }
+
+    /// Whether the cookie is sent as `__Host-<name>`.
+    pub fn host_prefix(&self) -> bool {
+        self.cookie.host_prefix
+    }
+
+    /// The name of the session header, lowercased, or `None` when turned off.
+    ///
+    /// ```
+    /// use session_runtime::{Key, Session, SessionConfig};
+    ///
+    /// #[derive(Session)]
+    /// #[session(cookie = "H3-Test")]
+    /// struct App {
+    ///     user: Option<String>,
+    /// }
+    ///
+    /// let config = SessionConfig::<App>::new(Key::generate());
+    /// assert_eq!(config.session_header().as_deref(), Some("x-h3-test-session"));
+    /// assert_eq!(config.without_session_header().session_header(), None);
+    /// ```
+    pub fn session_header(&self) -> Option<Cow<'_, str>> {
+        match &self.cookie.header {
+            HeaderSetting::Derived => Some(Cow::Owned(format!(
+                "x-{}-session",
+                self.cookie_name.to_lowercase()
+            ))),
+            HeaderSetting::Named(name) => Some(Cow::Owned(name.to_lowercase())),
+            HeaderSetting::Off => None,
+        }
+    }
+}
+
 impl<T> Clone for SessionConfig<T> {
     fn clone(&self) -> Self {
         Self {
@@ -161,6 +350,7 @@ impl<T> Clone for SessionConfig<T> {
             max_size: self.max_size,
             clock: Arc::clone(&self.clock),
             generate_id: Arc::clone(&self.generate_id),
+            cookie: self.cookie.clone(),
             schema: PhantomData,
         }
     }
@@ -174,6 +364,7 @@ impl<T> fmt::Debug for SessionConfig<T> {
             .field("max_age", &self.max_age)
             .field("idle_timeout", &self.idle_timeout)
             .field("max_size", &self.max_size)
+            .field("cookie", &self.cookie)
             .finish_non_exhaustive()
     }
 }

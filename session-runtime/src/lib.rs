@@ -72,8 +72,16 @@ mod state;
 #[cfg(feature = "h3")]
 pub mod iron;
 
+#[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
+pub mod http;
+
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub mod axum;
+
 pub use crate::clock::{Clock, ManualClock, SystemClock};
-pub use crate::config::{DEFAULT_MAX_SIZE, SessionConfig};
+pub use crate::config::{DEFAULT_MAX_SIZE, SameSite, SessionConfig};
 pub use crate::error::{Expiry, KeyError, SealError, UnsealError};
 pub use crate::id::generate_id;
 pub use crate::key::{Key, KeyRing, MIN_SECRET_LEN};

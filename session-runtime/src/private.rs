@@ -50,3 +50,19 @@ pub use crate::config::SessionConfig;
 pub use crate::error::UnsealError;
 pub use core::fmt::{Debug, Formatter, Result as FmtResult};
 pub use core::ops::{Deref, DerefMut};
+
+/// `impl_extractor!(Schema);` implements axum's `FromRequestParts` for
+/// `Session<Schema>` (feature `axum`; without it, expands to nothing).
+pub use crate::__session_impl_extractor as impl_extractor;
+#[cfg(feature = "axum")]
+pub use axum_core::extract::FromRequestParts;
+#[cfg(feature = "axum")]
+pub use http::request::Parts;
+
+/// Without the `axum` feature there is no extractor to implement.
+#[cfg(not(feature = "axum"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_impl_extractor {
+    ($schema:ty) => {};
+}

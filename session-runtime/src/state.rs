@@ -37,6 +37,27 @@ pub struct SessionState<T> {
     /// A flash value that could not be serialized, reported when sealing.
     pub(crate) flash_error: Option<(usize, String)>,
     pub(crate) status: Status,
+    /// Where this state goes when it is dropped (set by the HTTP layers:
+    /// a handler never has to hand the session back).
+    pub(crate) sink: Option<Sink<T>>,
+}
+
+/// Receives a session state when it is dropped.
+pub(crate) trait WriteBack<T>: Send + Sync {
+    /// Takes what it needs from `state`, which is dropped right after.
+    fn write_back(&self, state: &mut SessionState<T>);
+}
+
+/// A handle to a [`WriteBack`].
+pub(crate) type Sink<T> = std::sync::Arc<dyn WriteBack<T>>;
+
+/// Hands the state to its sink, if it has one.
+impl<T> Drop for SessionState<T> {
+    fn drop(&mut self) {
+        if let Some(sink) = self.sink.take() {
+            sink.write_back(self);
+        }
+    }
 }
 
 /// Lifecycle flags.
@@ -71,6 +92,27 @@ impl<T: SessionSchema> SessionState<T> {
                 is_new: true,
                 ..Status::default()
             },
+            sink: None,
+        }
+    }
+
+    /// Moves the state out, leaving an empty one (with no sink) behind.
+    pub(crate) fn take(&mut self) -> Self {
+        Self {
+            data: std::mem::replace(&mut self.data, T::new_default()),
+            id: std::mem::take(&mut self.id),
+            original_id: std::mem::take(&mut self.original_id),
+            delete_id: self.delete_id.take(),
+            created_ms: self.created_ms,
+            last_seen_ms: self.last_seen_ms,
+            dirty: self.dirty,
+            present: self.present,
+            flash_in: self.flash_in,
+            flash_out: std::mem::take(&mut self.flash_out),
+            extra: std::mem::take(&mut self.extra),
+            flash_error: self.flash_error.take(),
+            status: self.status,
+            sink: self.sink.take(),
         }
     }
 
@@ -248,9 +290,13 @@ impl<T: SessionSchema> SessionState<T> {
     /// epoch: the earlier of `created + max_age` and `now + idle_timeout`.
     /// `None` means a browser-session cookie.
     pub fn expires_at_ms(&self, config: &SessionConfig<T>) -> Option<u64> {
-        let absolute = config
-            .max_age()
-            .map(|d| self.created_ms.saturating_add(as_ms(d)));
+        // A cleared session that is written again starts now (see `seal`).
+        let created = if self.status.cleared {
+            config.now_ms()
+        } else {
+            self.created_ms
+        };
+        let absolute = config.max_age().map(|d| created.saturating_add(as_ms(d)));
         let idle = config
             .idle_timeout()
             .map(|d| config.now_ms().saturating_add(as_ms(d)));
