@@ -18,7 +18,7 @@ use crate::key::KeyRing;
 
 /// The format version this build writes.
 pub(crate) const VERSION: u8 = 1;
-const HEADER_LEN: usize = 1 + 4 + 12;
+pub(crate) const HEADER_LEN: usize = 1 + 4 + 12;
 const TAG_LEN: usize = 16;
 /// Bytes a sealed value adds to its plaintext, before base64.
 pub(crate) const OVERHEAD: usize = HEADER_LEN + TAG_LEN;
@@ -39,10 +39,10 @@ pub(crate) fn seal_frame(keys: &KeyRing, cookie_name: &str, mut frame: Vec<u8>) 
     rand::fill(&mut frame[5..HEADER_LEN]);
     let (header, body) = frame.split_at_mut(HEADER_LEN);
     let nonce = Nonce::try_from(&header[5..HEADER_LEN]).expect("header holds a 12-byte nonce");
-    let aad = associated_data(cookie_name);
+    let mut aad = AssociatedData::default();
     let tag = key
         .cipher()
-        .encrypt_inout_detached(&nonce, &aad, body.into())
+        .encrypt_inout_detached(&nonce, aad.get(cookie_name), body.into())
         .expect("AES-GCM seals any plaintext under 64 GiB");
     frame.extend_from_slice(&tag);
     URL_SAFE_NO_PAD.encode(&frame)
@@ -93,7 +93,12 @@ pub(crate) fn open(
     let (header, body) = rest.split_at_mut(HEADER_LEN);
     let nonce = Nonce::try_from(&header[5..]).expect("12-byte nonce");
     key.cipher()
-        .decrypt_inout_detached(&nonce, &associated_data(cookie_name), body.into(), &tag)
+        .decrypt_inout_detached(
+            &nonce,
+            AssociatedData::default().get(cookie_name),
+            body.into(),
+            &tag,
+        )
         .map_err(|_| UnsealError::Tampered)?;
     frame.truncate(tag_at);
     frame.drain(..HEADER_LEN);
@@ -103,9 +108,33 @@ pub(crate) fn open(
     })
 }
 
-fn associated_data(cookie_name: &str) -> Vec<u8> {
-    let mut aad = Vec::with_capacity(1 + cookie_name.len());
-    aad.push(VERSION);
-    aad.extend_from_slice(cookie_name.as_bytes());
-    aad
+/// The associated data, `version ‖ cookie name`, built on the stack for
+/// names of ordinary length: sealing is hot enough that one allocation shows.
+struct AssociatedData {
+    stack: [u8; 64],
+    heap: Vec<u8>,
+}
+
+impl Default for AssociatedData {
+    fn default() -> Self {
+        Self {
+            stack: [0; 64],
+            heap: Vec::new(),
+        }
+    }
+}
+
+impl AssociatedData {
+    fn get(&mut self, cookie_name: &str) -> &[u8] {
+        let name = cookie_name.as_bytes();
+        if name.len() < self.stack.len() {
+            self.stack[0] = VERSION;
+            self.stack[1..=name.len()].copy_from_slice(name);
+            &self.stack[..=name.len()]
+        } else {
+            self.heap.push(VERSION);
+            self.heap.extend_from_slice(name);
+            &self.heap
+        }
+    }
 }
