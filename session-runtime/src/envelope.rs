@@ -32,6 +32,22 @@ pub(crate) fn encode<T: SessionSchema>(
     now_ms: u64,
     out: &mut Vec<u8>,
 ) -> Result<(), SealError> {
+    let id_len = u8::try_from(inner.id.len()).map_err(|_| SealError::IdTooLong)?;
+    out.push(id_len);
+    out.extend_from_slice(inner.id.as_bytes());
+    out.extend_from_slice(&created_ms.to_be_bytes());
+    out.extend_from_slice(&now_ms.to_be_bytes());
+    encode_fields(inner, out)
+}
+
+/// Appends the JSON object of the session's fields: each stored field that
+/// has a value, the keys the schema does not know, and `"__f"` with the
+/// flash values for the next request. Other sealed formats (h3's `data`)
+/// reuse it.
+pub(crate) fn encode_fields<T: SessionSchema>(
+    inner: &SessionState<T>,
+    out: &mut Vec<u8>,
+) -> Result<(), SealError> {
     if let Some((index, message)) = &inner.flash_error {
         let key = T::SCHEMA.keys[*index];
         return Err(SealError::Encode {
@@ -39,12 +55,6 @@ pub(crate) fn encode<T: SessionSchema>(
             message: message.clone(),
         });
     }
-    let id_len = u8::try_from(inner.id.len()).map_err(|_| SealError::IdTooLong)?;
-    out.push(id_len);
-    out.extend_from_slice(inner.id.as_bytes());
-    out.extend_from_slice(&created_ms.to_be_bytes());
-    out.extend_from_slice(&now_ms.to_be_bytes());
-
     let mut comma = Comma::default();
     out.push(b'{');
     let stored = inner.present & !T::SCHEMA.flash;
@@ -116,18 +126,27 @@ pub(crate) fn decode<T: SessionSchema>(plaintext: &[u8]) -> Result<SessionState<
     let last_seen_ms = u64::from_be_bytes(times[8..].try_into().expect("8 bytes"));
 
     let mut inner = SessionState::<T>::fresh(id, created_ms);
+    decode_fields(&mut inner, json).map_err(|_| UnsealError::Corrupt)?;
     inner.last_seen_ms = last_seen_ms;
-    inner.status = Status::default();
+    Ok(inner)
+}
+
+/// Decodes a JSON object of fields (as [`encode_fields`] writes it) into
+/// `inner`, a fresh state, and marks it as loaded.
+pub(crate) fn decode_fields<T: SessionSchema>(
+    inner: &mut SessionState<T>,
+    json: &[u8],
+) -> Result<(), serde_json::Error> {
     let mut de = serde_json::Deserializer::from_slice(json);
     de.deserialize_map(FieldsVisitor {
-        inner: &mut inner,
+        inner: &mut *inner,
         flash: false,
-    })
-    .and_then(|()| de.end())
-    .map_err(|_| UnsealError::Corrupt)?;
+    })?;
+    de.end()?;
+    inner.status = Status::default();
     // Flash values that arrived are dropped on the next save.
     inner.dirty |= inner.flash_in;
-    Ok(inner)
+    Ok(())
 }
 
 /// Visits the top-level object (or, with `flash`, the `"__f"` object).
