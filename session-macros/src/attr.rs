@@ -333,11 +333,14 @@ fn check_cookie_name(cx: &Ctxt, lit: &LitStr) {
         .chars()
         .find(|c| !c.is_ascii_graphic() || "()<>@,;:\\\"/[]?={}".contains(*c));
     if name.is_empty() {
-        cx.error_spanned_by(lit, "the cookie name must not be empty");
+        cx.error_spanned_by(
+            lit,
+            "the cookie name must not be empty; write e.g. `cookie = \"sid\"`",
+        );
     } else if let Some(c) = bad {
         cx.error_spanned_by(
             lit,
-            format!("the cookie name cannot contain {c:?}; use letters, digits and `-`, `_`, `.`"),
+            format!("invalid cookie name `{name}`: it cannot contain {c:?}; use letters, digits, `-`, `_` and `.`"),
         );
     }
 }

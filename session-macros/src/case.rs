@@ -36,7 +36,7 @@ impl RenameRule {
             .expect("every rule is listed")
     }
 
-    /// Applies the rule to a snake_case field name.
+    /// Applies the rule to a `snake_case` field name.
     pub(crate) fn apply(self, field: &str) -> String {
         match self {
             Self::Lower | Self::Snake => field.to_owned(),

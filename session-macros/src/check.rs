@@ -62,7 +62,7 @@ fn check_generics(cx: &Ctxt, input: &Input<'_>) {
         match param {
             GenericParam::Lifetime(l) => cx.error_spanned_by(
                 &l.lifetime,
-                "session structs cannot borrow: remove this lifetime and store owned data",
+                "session structs cannot borrow; remove this lifetime and store owned data",
             ),
             GenericParam::Type(t) => cx.error_spanned_by(
                 &t.ident,
@@ -107,7 +107,10 @@ fn check_field(cx: &Ctxt, field: &Field<'_>) {
     let attrs = &field.attrs;
     if let Some(skip) = &attrs.skip.key {
         for other in [&attrs.flash.key, &attrs.rename.key].into_iter().flatten() {
-            cx.error_spanned_by(other, format!("`{other}` has no effect on a `skip` field"));
+            cx.error_spanned_by(
+                other,
+                format!("`{other}` has no effect on a `skip` field; remove one of them"),
+            );
             cx.error_spanned_by(skip, "field is skipped here");
         }
     }
@@ -196,7 +199,7 @@ fn check_accessors(cx: &Ctxt, input: &Input<'_>) {
                 cx.error_spanned_by(
                     field.ident,
                     format!(
-                        "field `{}` would generate a method `{method}` that is shadowed by `Session::{method}`; rename the field and keep its key with `#[session(rename = \"{}\")]`",
+                        "field `{}` generates an accessor `{method}` that clashes with `Session::{method}`; rename the field and keep its key with `#[session(rename = \"{}\")]`",
                         field.name(),
                         field.name()
                     ),

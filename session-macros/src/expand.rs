@@ -1,7 +1,7 @@
 //! EXPAND: turns a validated input into the schema impl and the accessor
 //! type. Infallible: every rule was checked before.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{DeriveInput, Ident, Type};
@@ -35,17 +35,21 @@ pub(crate) fn runtime_path(node: &DeriveInput) -> TokenStream {
     let cx = Ctxt::new();
     let attrs = crate::attr::Container::from_attrs(&cx, &node.attrs);
     let _ = cx.check();
-    match attrs.krate.get() {
-        Some(path) => quote!(#path),
-        None => quote!(::session_runtime),
+    if let Some(path) = attrs.krate.get() {
+        quote!(#path)
+    } else {
+        quote!(::session_runtime)
     }
 }
 
 /// The name of the generated session type. It lives inside `const _`, so
 /// users never name it (they write `Session<T>`), but rustc shows it in
 /// messages such as "no method named `set_usr` found for struct `AppSession`".
+///
+/// It carries the span of the struct's name, so that "method not found for
+/// this struct" points at the user's `struct App`, not at the derive.
 pub(crate) fn fields_type(node: &DeriveInput) -> Ident {
-    format_ident!("{}Session", node.ident)
+    format_ident!("{}Session", node.ident, span = node.ident.span())
 }
 
 fn generate(input: &Input<'_>) -> TokenStream {
@@ -66,9 +70,12 @@ fn generate(input: &Input<'_>) -> TokenStream {
         .cookie
         .get()
         .map_or_else(|| "session".to_owned(), syn::LitStr::value);
-    let lifetime = |secs: Option<&u64>| match secs {
-        Some(secs) => quote!(#p::Some(#p::Duration::from_secs(#secs))),
-        None => quote!(#p::None),
+    let lifetime = |secs: Option<&u64>| {
+        if let Some(secs) = secs {
+            quote!(#p::Some(#p::Duration::from_secs(#secs)))
+        } else {
+            quote!(#p::None)
+        }
     };
     let max_age = lifetime(input.attrs.max_age.get());
     let idle_timeout = lifetime(input.attrs.idle_timeout.get());
@@ -90,18 +97,7 @@ fn generate(input: &Input<'_>) -> TokenStream {
         let key = f.key(&input.attrs).0;
         quote!(#key => #p::Some(#i))
     });
-    let encode_arms = stored.iter().enumerate().map(|(i, f)| {
-        let name = f.ident;
-        let ty = f.ty;
-        let encode = quote_spanned!(ty.span()=> #p::encode::<#ty>);
-        quote!(#i => #encode(&self.#name, __out))
-    });
-    let decode_arms = stored.iter().enumerate().map(|(i, f)| {
-        let name = f.ident;
-        let ty = f.ty;
-        let decode = quote_spanned!(ty.span()=> #p::decode::<#ty>);
-        quote!(#i => #decode(__json, &mut self.#name))
-    });
+    let (codecs, encode_arms, decode_arms) = codec_items(&p, ident, &stored);
     let accessors = stored
         .iter()
         .enumerate()
@@ -110,7 +106,7 @@ fn generate(input: &Input<'_>) -> TokenStream {
 
     quote! {
         #[doc(hidden)]
-        #[allow(non_upper_case_globals, non_camel_case_types, unused_qualifications, unreachable_pub, clippy::all, clippy::pedantic)]
+        #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, unused_qualifications, unreachable_pub, clippy::all, clippy::pedantic)]
         const _: () = {
             #[automatically_derived]
             impl #p::SessionSchema for #ident {
@@ -154,6 +150,8 @@ fn generate(input: &Input<'_>) -> TokenStream {
                 }
             }
 
+            #(#codecs)*
+
             #session_type
 
             #[automatically_derived]
@@ -171,9 +169,15 @@ pub(crate) fn session_type(p: &TokenStream, node: &DeriveInput, fields_ty: &Iden
     let ident = &node.ident;
     let vis = &node.vis;
     let doc = format!(" The session of `{ident}`: `Session<{ident}>`.");
+    // Spanned at the user's struct name: rustc's "method not found for this
+    // struct" label then points at `struct App`, not at the derive.
+    let decl = respan(
+        quote!(#vis struct #fields_ty(#p::SessionState<#ident>);),
+        ident.span(),
+    );
     quote! {
         #[doc = #doc]
-        #vis struct #fields_ty(#p::SessionState<#ident>);
+        #decl
 
         #[automatically_derived]
         impl #p::SessionFields<#ident> for #fields_ty {
@@ -230,6 +234,100 @@ pub(crate) fn session_type(p: &TokenStream, node: &DeriveInput, fields_ty: &Iden
     }
 }
 
+/// The codec constants of the stored fields, and the `encode_field` and
+/// `decode_field` match arms that call them.
+///
+/// Every trait bound on a field type is checked once, in one `const` per
+/// field spanned at the type: rustc then reports a missing `Serialize` or
+/// `Deserialize` once, on the user's type, instead of once per use.
+fn codec_items(
+    p: &TokenStream,
+    schema: &Ident,
+    stored: &[&Field<'_>],
+) -> (Vec<TokenStream>, Vec<TokenStream>, Vec<TokenStream>) {
+    let mut codecs = Vec::new();
+    let mut encode_arms = Vec::new();
+    let mut decode_arms = Vec::new();
+    for (i, f) in stored.iter().enumerate() {
+        let name = f.ident;
+        let codec = codec_ident(i);
+        let (encode, decode) = (codec_slot(f, 0), codec_slot(f, 1));
+        codecs.push(codec_const(p, schema, i, f));
+        encode_arms.push(quote!(#i => (#codec.#encode)(&self.#name, __out)));
+        decode_arms.push(quote!(#i => (#codec.#decode)(__json, &mut self.#name)));
+    }
+    (codecs, encode_arms, decode_arms)
+}
+
+/// The name of field `index`'s codec constant (see `codec_const`).
+fn codec_ident(index: usize) -> Ident {
+    format_ident!("__SESSION_CODEC_{}", index, span = Span::mixed_site())
+}
+
+/// `const __SESSION_CODEC_i = (encode, decode[, flash]);` for one stored
+/// field. The only place the field type meets `SessionValue`, spanned at
+/// the type, so a type serde cannot store is reported once per missing
+/// trait, on the user's type, with our `on_unimplemented` message.
+fn codec_const(p: &TokenStream, schema: &Ident, index: usize, f: &Field<'_>) -> TokenStream {
+    let codec = codec_ident(index);
+    let encode_ty =
+        |ty: &TokenStream| quote!(fn(&#ty, &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError>);
+    let decode_ty = |ty: &TokenStream| quote!(fn(&str, &mut #ty) -> bool);
+    match f.option_inner {
+        Some(inner) if f.is_flash() => {
+            // Everything at `T` in `Option<T>`, so that the bounds of the
+            // codec and of `flash` land on the same tokens and rustc reports
+            // each missing trait once.
+            let at = inner.span();
+            let ty = respan(quote!(#p::Option<#inner>), at);
+            let (encode_ty, decode_ty) = (encode_ty(&ty), decode_ty(&ty));
+            let encode = quote_spanned!(at=> #p::encode::<#ty>);
+            let decode = quote_spanned!(at=> #p::decode::<#ty>);
+            let flash = quote_spanned!(at=> #p::SessionState::<#schema>::flash::<#inner>);
+            let flash_ty = quote!(fn(&mut #p::SessionState<#schema>, usize, &#inner));
+            quote! {
+                const #codec: (#flash_ty, #encode_ty, #decode_ty) = (#flash, #encode, #decode);
+            }
+        }
+        _ => {
+            let ty = f.ty;
+            let at = ty.span();
+            let (encode_ty, decode_ty) = (encode_ty(&quote!(#ty)), decode_ty(&quote!(#ty)));
+            let encode = quote_spanned!(at=> #p::encode::<#ty>);
+            let decode = quote_spanned!(at=> #p::decode::<#ty>);
+            quote! {
+                const #codec: (#encode_ty, #decode_ty) = (#encode, #decode);
+            }
+        }
+    }
+}
+
+/// Where encode (0) or decode (1) sits in a field's codec tuple: a flash
+/// field's tuple starts with `flash`, checked first so that rustc words a
+/// missing trait with our `SessionValue` message.
+fn codec_slot(f: &Field<'_>, which: usize) -> syn::Index {
+    let shift = usize::from(f.is_flash() && f.option_inner.is_some());
+    syn::Index::from(which + shift)
+}
+
+/// `tokens` with every span set to `span`, so that rustc reports a bound on
+/// them at the user's token rather than at `#[derive(Session)]`.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let TokenTree::Group(g) = &tt {
+                let mut group = Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = TokenTree::Group(group);
+            } else {
+                tt.set_span(span);
+            }
+            tt
+        })
+        .collect()
+}
+
 fn default_value(p: &TokenStream, f: &Field<'_>) -> TokenStream {
     match f.attrs.default.get() {
         Some(DefaultValue::Path(path)) => quote_spanned!(path.span()=> #path()),
@@ -249,11 +347,16 @@ fn setter_param(p: &TokenStream, ty: &Type) -> (TokenStream, TokenStream) {
         "f32", "f64", "bool", "char",
     ];
     let by_value = matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.get_ident().is_some_and(|i| BY_VALUE.iter().any(|b| i == b)));
-    let value = Ident::new("value", Span::mixed_site());
+    // Hygienic, but located at the field type: rustc's "method defined here"
+    // and "required by this bound" notes then point at the user's type
+    // rather than at `#[derive(Session)]`.
+    let value = Ident::new("value", Span::mixed_site().located_at(ty.span()));
     if by_value {
         (quote!(#value: #ty), quote!(#value))
     } else {
-        (quote!(#value: impl #p::Into<#ty>), quote!(#value.into()))
+        let into_trait = respan(quote!(#p::Into), ty.span());
+        let into = quote_spanned!(ty.span()=> impl #into_trait<#ty>);
+        (quote!(#value: #into), quote!(#value.into()))
     }
 }
 
@@ -272,6 +375,7 @@ fn accessors(
     let has = format_ident!("has_{}", field, span = name.span());
     let flash = format_ident!("flash_{}", field, span = name.span());
     let data = Ident::new("__data", Span::mixed_site());
+    let codec = codec_ident(index);
 
     if f.is_flash() {
         let inner = f
@@ -290,7 +394,7 @@ fn accessors(
             #[doc = #flash_doc]
             #vis fn #flash(&mut self, #param) {
                 let __value: #inner = #value;
-                self.0.flash(#index, &__value);
+                (#codec.0)(&mut self.0, #index, &__value);
             }
             #[doc = #unset_doc]
             #vis fn #unset(&mut self) {

@@ -11,6 +11,8 @@ mod ctxt;
 mod duration;
 mod expand;
 mod fallback;
+#[cfg(test)]
+mod tests;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};
