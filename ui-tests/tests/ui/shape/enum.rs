@@ -1,0 +1,9 @@
+use session_runtime::Session;
+
+#[derive(Session)]
+enum App {
+    LoggedIn { user: String },
+    Anonymous,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use session_runtime::Session;
+
+#[derive(Session)]
+struct App<'a> {
+    user: &'a str,
+}
+
+fn main() {}

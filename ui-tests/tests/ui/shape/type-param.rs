@@ -1,0 +1,8 @@
+use session_runtime::Session;
+
+#[derive(Session)]
+struct App<T> {
+    user: Option<T>,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use session_runtime::Session;
+
+#[derive(Session)]
+struct App;
+
+fn main() {}
