@@ -1,0 +1,72 @@
+//! h3's "handle session" example in Rust: a visit counter kept in a sealed
+//! cookie session.
+//!
+//! `cargo run --example counter`, then open <http://127.0.0.1:3000/> and
+//! reload; <http://127.0.0.1:3000/clear> clears the session.
+//!
+//! * `PORT`: the port on 127.0.0.1 (default 3000).
+//! * `SESSION_SECRET`: the secret the sealing key is derived from (at least
+//!   32 bytes). Unset, a random key is generated, so sessions do not survive
+//!   a restart.
+//!
+//! The cookie is `Secure` (the default): browsers and HTTP clients accept it
+//! over plain HTTP on `localhost`/`127.0.0.1` only.
+
+use axum::Router;
+use axum::routing::get;
+use session_runtime::axum::SessionLayer;
+use session_runtime::{Key, Session, SessionConfig};
+
+/// The session schema: one counter, stored under the key `count`.
+#[derive(Session)]
+#[session(cookie = "counter")]
+pub struct Counter {
+    #[session(default)]
+    count: u32,
+}
+
+// TODO(derive): remove once `#[derive(Session)]` emits this call itself.
+session_runtime::__private::impl_extractor!(Counter);
+
+async fn index(mut session: Session<Counter>) -> String {
+    let count = session.count().saturating_add(1);
+    session.set_count(count);
+    format!("Hello world! You have visited this page {count} times.")
+}
+
+async fn clear(mut session: Session<Counter>) -> &'static str {
+    session.clear();
+    "Session cleared"
+}
+
+/// The application: `GET /` counts, `GET /clear` clears.
+pub fn app(config: SessionConfig<Counter>) -> Router {
+    Router::new()
+        .route("/", get(index))
+        .route("/clear", get(clear))
+        .layer(SessionLayer::new(config))
+}
+
+/// The key from `SESSION_SECRET`, or a generated one.
+fn key() -> Result<Key, Box<dyn std::error::Error>> {
+    if let Ok(secret) = std::env::var("SESSION_SECRET") {
+        return Ok(Key::derive(secret)?);
+    }
+    eprintln!(
+        "SESSION_SECRET is not set: using a generated key; sessions end when the server stops"
+    );
+    Ok(Key::generate())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let port: u16 = match std::env::var("PORT") {
+        Ok(port) => port.parse()?,
+        Err(_) => 3000,
+    };
+    let config = SessionConfig::<Counter>::new(key()?);
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
+    eprintln!("listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, app(config)).await?;
+    Ok(())
+}
