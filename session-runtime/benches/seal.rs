@@ -111,7 +111,7 @@ fn benches(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("seal");
     group.bench_function("ours_seal", |b| {
-        b.iter(|| black_box(&s).seal(&config).unwrap())
+        b.iter(|| black_box(&s).seal(&config).unwrap());
     });
     group.bench_function("ours_unseal", |b| {
         b.iter(|| Session::<Bench5>::unseal(&config, black_box(&sealed)).unwrap());

@@ -175,16 +175,16 @@ impl<'de, T: SessionSchema> Visitor<'de> for FieldsVisitor<'_, T> {
             match T::field_index(&key) {
                 // A flash key outside `"__f"`, or a plain key inside it, is ignored.
                 Some(index) if (flash_fields & (1 << index) != 0) != self.flash => {}
-                Some(index) => {
-                    if self.inner.data.decode_field(index, json.get()) {
-                        self.inner.present |= 1 << index;
-                        if self.flash {
-                            self.inner.flash_in |= 1 << index;
-                        }
+                Some(index) if self.inner.data.decode_field(index, json.get()) => {
+                    self.inner.present |= 1 << index;
+                    if self.flash {
+                        self.inner.flash_in |= 1 << index;
                     }
                 }
                 None if !self.flash => self.inner.extra.push((key.into_owned(), json.to_owned())),
-                None => {}
+                // A value that no longer fits its field keeps the field's
+                // default; unknown keys inside `"__f"` are dropped.
+                Some(_) | None => {}
             }
         }
         Ok(())

@@ -60,6 +60,9 @@ impl Key {
 
     /// A fresh random key, for development and tests: sessions sealed with it
     /// die with the process.
+    ///
+    /// # Panics
+    /// Never: 32 random bytes are always a long enough secret.
     pub fn generate() -> Self {
         let mut secret = [0u8; 32];
         rand::fill(&mut secret);
@@ -80,7 +83,7 @@ impl fmt::Debug for Key {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Key")
             .field("id", &format_args!("{:08x}", self.id))
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 

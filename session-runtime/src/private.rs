@@ -14,7 +14,7 @@ pub use crate::state::SessionState;
 /// Writes the JSON of a field value.
 ///
 /// # Errors
-/// What serde_json reports for a value JSON cannot hold.
+/// What `serde_json` reports for a value JSON cannot hold.
 #[inline]
 pub fn encode<T: SessionValue>(value: &T, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
     serde_json::to_writer(out, value)

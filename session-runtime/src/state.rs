@@ -60,7 +60,8 @@ impl<T> Drop for SessionState<T> {
     }
 }
 
-/// Lifecycle flags.
+/// Lifecycle flags: independent facts, not a state machine, hence bools.
+#[allow(clippy::struct_excessive_bools)]
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct Status {
     /// Created in this request, never sealed before.
@@ -179,6 +180,7 @@ impl<T: SessionSchema> SessionState<T> {
 
 impl<T: SessionSchema> SessionState<T> {
     /// A new, empty session with a fresh id.
+    #[allow(clippy::new_ret_no_self, reason = "the session type wraps this state")]
     pub fn new(config: &SessionConfig<T>) -> Session<T> {
         T::Fields::from_inner(Self::fresh(config.new_id(), config.now_ms()))
     }
@@ -242,7 +244,7 @@ impl<T: SessionSchema> SessionState<T> {
         };
         envelope::encode(inner, created, now, &mut frame)?;
         let name_len = config.cookie_name().len() + 1;
-        let plaintext_len = frame.len() - seal::frame_with_header(0).len();
+        let plaintext_len = frame.len() - seal::HEADER_LEN;
         let len = name_len + seal::encoded_len(plaintext_len + seal::OVERHEAD);
         if len > config.max_size() {
             return Err(SealError::TooLarge {

@@ -146,7 +146,7 @@ fn absolute_expiry_boundary() {
     let clock = ManualClock::new(T0);
     let config = SessionConfig::<App>::new(key(1))
         .with_clock(clock.clone())
-        .with_max_age(Duration::from_secs(60));
+        .with_max_age(Duration::from_mins(1));
     let sealed = sealed_sample(&config);
     clock.set_ms(T0 + 60_000);
     assert!(
@@ -165,7 +165,7 @@ fn writes_do_not_extend_the_absolute_lifetime() {
     let clock = ManualClock::new(T0);
     let config = SessionConfig::<App>::new(key(1))
         .with_clock(clock.clone())
-        .with_max_age(Duration::from_secs(60));
+        .with_max_age(Duration::from_mins(1));
     let sealed = sealed_sample(&config);
     clock.set_ms(T0 + 59_000);
     let mut session = Session::<App>::unseal(&config, &sealed).unwrap();
@@ -184,7 +184,7 @@ fn idle_expiry_boundary_and_sliding() {
     let clock = ManualClock::new(T0);
     let config = SessionConfig::<App>::new(key(1))
         .with_clock(clock.clone())
-        .with_idle_timeout(Duration::from_secs(60));
+        .with_idle_timeout(Duration::from_mins(1));
     let sealed = sealed_sample(&config);
 
     clock.set_ms(T0 + 30_000);
@@ -226,8 +226,8 @@ fn max_age_caps_idle_sliding() {
     let clock = ManualClock::new(T0);
     let config = SessionConfig::<App>::new(key(1))
         .with_clock(clock.clone())
-        .with_max_age(Duration::from_secs(120))
-        .with_idle_timeout(Duration::from_secs(60));
+        .with_max_age(Duration::from_mins(2))
+        .with_idle_timeout(Duration::from_mins(1));
     let mut sealed = sealed_sample(&config);
     for at in [45_000, 90_000] {
         clock.set_ms(T0 + at);
