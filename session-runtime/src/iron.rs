@@ -839,11 +839,22 @@ impl IronCodec {
     /// # Errors
     /// [`IronError::InvalidJson`] when `json` is not JSON text.
     pub fn seal(&self, json: &str, now_ms: u64) -> Result<String, IronError> {
+        self.seal_with_ttl(json, now_ms, self.params.ttl_ms)
+    }
+
+    /// Seals like [`seal`](Self::seal), with a lifetime of `ttl_ms` (`0`: no expiration)
+    /// instead of [`IronParams::ttl_ms`]. h3 derives the ttl from the session's `maxAge`
+    /// for each seal; unsealing never needs it, so one codec serves every ttl.
+    ///
+    /// # Errors
+    /// [`IronError::InvalidJson`] when `json` is not JSON text.
+    pub fn seal_with_ttl(&self, json: &str, now_ms: u64, ttl_ms: u64) -> Result<String, IronError> {
         check_json(json)?;
         let state = self.sealing_state(now_ms);
         Ok(self.assemble(
             json,
             now_ms,
+            ttl_ms,
             &state.encryption_salt,
             &state.encryption_key,
             &random_iv(),
@@ -904,6 +915,7 @@ impl IronCodec {
         Ok(self.assemble(
             json,
             now_ms,
+            self.params.ttl_ms,
             &material.encryption_salt,
             &encryption_key,
             &material.iv,
@@ -947,6 +959,7 @@ impl IronCodec {
         &self,
         json: &str,
         now_ms: u64,
+        ttl_ms: u64,
         encryption_salt: &str,
         encryption_key: &[u8; KEY_LEN],
         iv: &[u8; IV_LEN],
@@ -957,10 +970,10 @@ impl IronCodec {
         let now = p.now(now_ms);
         let ciphertext = Aes256CbcEnc::new(&(*encryption_key).into(), &(*iv).into())
             .encrypt_padded_vec::<Pkcs7>(json.as_bytes());
-        let expiration = if p.ttl_ms == 0 {
+        let expiration = if ttl_ms == 0 {
             String::new()
         } else {
-            (now + i128::from(p.ttl_ms)).to_string()
+            (now + i128::from(ttl_ms)).to_string()
         };
         let mut out = String::with_capacity(
             json.len() * 4 / 3 + encryption_salt.len() + integrity_salt.len() + 128,
