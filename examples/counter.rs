@@ -25,8 +25,6 @@ pub struct Counter {
     count: u32,
 }
 
-// TODO(derive): remove once `#[derive(Session)]` emits this call itself.
-session_runtime::__private::impl_extractor!(Counter);
 
 async fn index(mut session: Session<Counter>) -> String {
     let count = session.count().saturating_add(1);

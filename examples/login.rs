@@ -36,8 +36,6 @@ pub struct Auth {
     notice: Option<String>,
 }
 
-// TODO(derive): remove once `#[derive(Session)]` emits this call itself.
-session_runtime::__private::impl_extractor!(Auth);
 
 /// The one password this demo accepts.
 const PASSWORD: &str = "letmein";

@@ -154,6 +154,9 @@ fn generate(input: &Input<'_>) -> TokenStream {
 
             #session_type
 
+            // `Session<T>` as an axum extractor (nothing without the runtime's `axum` feature).
+            #p::impl_extractor!(#ident);
+
             #[automatically_derived]
             impl #fields_ty {
                 #(#accessors)*

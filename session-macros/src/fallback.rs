@@ -42,6 +42,9 @@ pub(crate) fn expand(node: &DeriveInput, errors: &syn::Error) -> TokenStream {
             }
 
             #session_type
+
+            // `Session<T>` as an axum extractor (nothing without the runtime's `axum` feature).
+            #p::impl_extractor!(#ident);
         };
     }
 }

@@ -173,9 +173,6 @@ struct Prefs {
     theme: Option<String>,
 }
 
-// TODO(derive): remove once `#[derive(Session)]` emits these calls itself.
-session_runtime::__private::impl_extractor!(Cart);
-session_runtime::__private::impl_extractor!(Prefs);
 
 async fn add(mut cart: Session<Cart>) -> String {
     cart.set_items(cart.items() + 1);

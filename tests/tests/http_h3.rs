@@ -27,8 +27,6 @@ struct H3 {
     hits: u32,
 }
 
-// TODO(derive): remove once `#[derive(Session)]` emits this call itself.
-session_runtime::__private::impl_extractor!(H3);
 
 fn show(s: &Session<H3>) -> String {
     format!(
