@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
+use crate::format::SessionFormat;
 use crate::key::KeyRing;
 use crate::schema::SessionSchema;
 
@@ -43,6 +44,7 @@ pub struct SessionConfig<T> {
     clock: Arc<dyn Clock>,
     generate_id: Arc<dyn Fn() -> String + Send + Sync>,
     cookie: CookieOptions,
+    format: SessionFormat,
     schema: PhantomData<fn() -> T>,
 }
 
@@ -111,6 +113,7 @@ impl<T: SessionSchema> SessionConfig<T> {
             clock: Arc::new(SystemClock),
             generate_id: Arc::new(crate::id::generate_id),
             cookie: CookieOptions::default(),
+            format: SessionFormat::Native,
             schema: PhantomData,
         }
     }
@@ -202,6 +205,19 @@ impl<T> SessionConfig<T> {
 
     pub(crate) fn new_id(&self) -> String {
         (self.generate_id)()
+    }
+
+    /// Sets the sealed format (default [`SessionFormat::Native`]; with
+    /// feature `h3`, `SessionConfig::h3` selects h3's).
+    #[must_use]
+    pub fn with_format(mut self, format: SessionFormat) -> Self {
+        self.format = format;
+        self
+    }
+
+    /// The sealed format.
+    pub fn format(&self) -> &SessionFormat {
+        &self.format
     }
 }
 
@@ -351,6 +367,7 @@ impl<T> Clone for SessionConfig<T> {
             clock: Arc::clone(&self.clock),
             generate_id: Arc::clone(&self.generate_id),
             cookie: self.cookie.clone(),
+            format: self.format.clone(),
             schema: PhantomData,
         }
     }
@@ -365,6 +382,7 @@ impl<T> fmt::Debug for SessionConfig<T> {
             .field("idle_timeout", &self.idle_timeout)
             .field("max_size", &self.max_size)
             .field("cookie", &self.cookie)
+            .field("format", &self.format)
             .finish_non_exhaustive()
     }
 }

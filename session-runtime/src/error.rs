@@ -70,6 +70,9 @@ pub enum SealError {
     Destroyed,
     /// The session id is longer than 255 bytes.
     IdTooLong,
+    /// The iron codec refused to seal (h3 format, feature `h3`).
+    #[cfg(feature = "h3")]
+    Iron(crate::iron::IronError),
 }
 
 impl fmt::Display for SealError {
@@ -84,6 +87,8 @@ impl fmt::Display for SealError {
             }
             Self::Destroyed => f.write_str("the session was destroyed and cannot be sealed"),
             Self::IdTooLong => f.write_str("session ids are at most 255 bytes long"),
+            #[cfg(feature = "h3")]
+            Self::Iron(e) => write!(f, "h3 session cannot be sealed: {e}"),
         }
     }
 }
@@ -116,6 +121,11 @@ pub enum UnsealError {
         /// The configured limit.
         limit: usize,
     },
+    /// The iron seal was rejected (h3 format, feature `h3`): malformed,
+    /// expired seal, unknown password id, bad HMAC, or not JSON. The
+    /// message is iron's own where it has one (`Bad hmac value`, ...).
+    #[cfg(feature = "h3")]
+    Iron(crate::iron::IronError),
 }
 
 impl fmt::Display for UnsealError {
@@ -138,6 +148,8 @@ impl fmt::Display for UnsealError {
                 f,
                 "sealed session is {len} bytes, over the limit of {limit}"
             ),
+            #[cfg(feature = "h3")]
+            Self::Iron(e) => write!(f, "h3 session rejected: {e}"),
         }
     }
 }

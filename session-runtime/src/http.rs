@@ -244,7 +244,10 @@ impl<T> Transport<T> {
             let now = self.config.now_ms();
             let left = i64::try_from(at.saturating_sub(now) / 1000).unwrap_or(i64::MAX);
             let at = i64::try_from(at / 1000).unwrap_or(i64::MAX);
-            cookie = cookie.max_age(CookieDuration::seconds(left));
+            // h3 sends `Expires` only.
+            if self.config.format().cookie_max_age() {
+                cookie = cookie.max_age(CookieDuration::seconds(left));
+            }
             if let Ok(at) = OffsetDateTime::from_unix_timestamp(at) {
                 cookie = cookie.expires(at);
             }
@@ -258,7 +261,11 @@ impl<T> Transport<T> {
     /// # Panics
     /// If the configured path or domain holds bytes a header cannot.
     pub fn removal_cookie(&self) -> HeaderValue {
-        let cookie = self.cookie("").max_age(CookieDuration::ZERO);
+        let mut cookie = self.cookie("");
+        // h3 v1 clears with an empty value and no lifetime.
+        if self.config.format().removal_max_age() {
+            cookie = cookie.max_age(CookieDuration::ZERO);
+        }
         HeaderValue::try_from(cookie.to_string())
             .expect("cookie attributes are valid header values")
     }

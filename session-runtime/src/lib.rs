@@ -62,6 +62,7 @@ mod clock;
 mod config;
 mod envelope;
 mod error;
+mod format;
 mod id;
 mod key;
 mod schema;
@@ -71,6 +72,10 @@ mod state;
 
 #[cfg(feature = "h3")]
 pub mod iron;
+
+#[cfg(feature = "h3")]
+#[cfg_attr(docsrs, doc(cfg(feature = "h3")))]
+pub mod h3;
 
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
@@ -83,6 +88,7 @@ pub mod axum;
 pub use crate::clock::{Clock, ManualClock, SystemClock};
 pub use crate::config::{DEFAULT_MAX_SIZE, SameSite, SessionConfig};
 pub use crate::error::{Expiry, KeyError, SealError, UnsealError};
+pub use crate::format::SessionFormat;
 pub use crate::id::generate_id;
 pub use crate::key::{Key, KeyRing, MIN_SECRET_LEN};
 pub use crate::schema::{SessionFields, SessionSchema, SessionValue};

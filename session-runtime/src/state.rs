@@ -191,6 +191,10 @@ impl<T: SessionSchema> SessionState<T> {
     /// An [`UnsealError`] that says why the value was rejected; it never
     /// contains the plaintext.
     pub fn unseal(config: &SessionConfig<T>, sealed: &str) -> Result<Session<T>, UnsealError> {
+        #[cfg(feature = "h3")]
+        if let crate::format::SessionFormat::H3(format) = config.format() {
+            return crate::h3::unseal(config, format, sealed);
+        }
         let limit = config
             .max_size()
             .saturating_sub(config.cookie_name().len() + 1);
@@ -231,6 +235,10 @@ impl<T: SessionSchema> SessionState<T> {
     /// [`SealError::Destroyed`] for a destroyed session, [`SealError::Encode`]
     /// when a field does not serialize.
     pub fn seal(&self, config: &SessionConfig<T>) -> Result<String, SealError> {
+        #[cfg(feature = "h3")]
+        if let crate::format::SessionFormat::H3(format) = config.format() {
+            return crate::h3::seal(self, config, format);
+        }
         let inner = self;
         if inner.status.destroyed {
             return Err(SealError::Destroyed);
