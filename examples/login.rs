@@ -36,7 +36,6 @@ pub struct Auth {
     notice: Option<String>,
 }
 
-
 /// The one password this demo accepts.
 const PASSWORD: &str = "letmein";
 

@@ -49,9 +49,12 @@
 //!   give a removal cookie (empty value, `Max-Age=0`).
 //! * A written cookie carries `Max-Age` and `Expires` from
 //!   [`SessionState::expires_at_ms`]; neither when the session has no
-//!   lifetime (a browser-session cookie).
+//!   lifetime (a browser-session cookie). With the h3 format
+//!   ([`SessionConfig::format`]) it carries `Expires` only, and h3 v1's
+//!   removal cookie has no `Max-Age=0`, as h3 writes them.
 
 use std::fmt;
+use std::fmt::Write as _;
 
 use cookie::time::{Duration as CookieDuration, OffsetDateTime};
 use cookie::{Cookie, CookieBuilder};
@@ -102,6 +105,14 @@ pub struct Transport<T> {
     /// The name on the wire (with `__Host-` when asked for).
     cookie_name: String,
     header: Option<HeaderName>,
+    /// The attributes after `name=value`, as the `cookie` crate writes them
+    /// (without `Max-Age` and `Expires`, which come last).
+    attributes: String,
+    /// The whole removal `Set-Cookie`.
+    removal: HeaderValue,
+    /// Whether a written cookie carries `Max-Age` besides `Expires` (the
+    /// h3 format sends `Expires` only, as h3 does).
+    max_age: bool,
 }
 
 impl<T: SessionSchema> Transport<T> {
@@ -119,10 +130,24 @@ impl<T: SessionSchema> Transport<T> {
         } else {
             config.cookie_name().to_owned()
         };
+        let attributes = cookie_attributes(&config, &cookie_name, "").to_string();
+        let attributes = attributes[cookie_name.len() + 1..].to_owned();
+        let mut removal = cookie_attributes(&config, &cookie_name, "");
+        // h3 v1 clears with an empty value and no lifetime.
+        if config.format().removal_max_age() {
+            removal = removal.max_age(CookieDuration::ZERO);
+        }
+        let removal = removal.to_string();
+        let max_age = config.format().cookie_max_age();
+        let removal = HeaderValue::try_from(removal)
+            .expect("the cookie path and domain are valid header values");
         Self {
             config,
             cookie_name,
             header,
+            attributes,
+            removal,
+            max_age,
         }
     }
 
@@ -159,12 +184,24 @@ impl<T: SessionSchema> Transport<T> {
             .map(|value| (Source::Cookie, value))
     }
 
+    /// The value of the session's pair in one `Cookie` header line. The line
+    /// is split as the `cookie` crate's `split_parse` does (on `;`, names
+    /// and values trimmed), without building a cookie per pair; a
+    /// double-quoted value is unquoted.
     fn find_cookie<'h>(&self, line: &'h str) -> Option<&'h str> {
-        Cookie::split_parse(line)
-            .filter_map(Result::ok)
-            .find(|c| c.name() == self.cookie_name)
-            // A borrowed parse keeps the value's place in `line`.
-            .and_then(|c| c.value_raw())
+        line.split(';').find_map(|pair| {
+            let (name, value) = pair.split_once('=')?;
+            if name.trim() != self.cookie_name {
+                return None;
+            }
+            let value = value.trim();
+            Some(
+                value
+                    .strip_prefix('"')
+                    .and_then(|v| v.strip_suffix('"'))
+                    .unwrap_or(value),
+            )
+        })
     }
 
     /// Loads the request's session; a missing or rejected seal gives a
@@ -233,64 +270,85 @@ impl<T: SessionSchema> Transport<T> {
 
 impl<T> Transport<T> {
     /// A `Set-Cookie` value carrying `sealed`, expiring at `expires_at_ms`
-    /// (milliseconds since the epoch; `None` for a browser-session cookie).
+    /// (milliseconds since the epoch; `None` for a browser-session cookie):
+    /// `Max-Age` counts from the configured clock's now, `Expires` is the
+    /// same instant as an HTTP date.
     ///
     /// # Panics
-    /// If `sealed`, the path or the domain hold bytes a header cannot (a
-    /// seal never does).
+    /// If `sealed` holds bytes a header cannot (a seal never does).
     pub fn set_cookie(&self, sealed: &str, expires_at_ms: Option<u64>) -> HeaderValue {
-        let mut cookie = self.cookie(sealed);
+        let mut out = String::with_capacity(
+            self.cookie_name.len() + 1 + sealed.len() + self.attributes.len() + 64,
+        );
+        out.push_str(&self.cookie_name);
+        out.push('=');
+        out.push_str(sealed);
+        out.push_str(&self.attributes);
         if let Some(at) = expires_at_ms {
-            let now = self.config.now_ms();
-            let left = i64::try_from(at.saturating_sub(now) / 1000).unwrap_or(i64::MAX);
-            let at = i64::try_from(at / 1000).unwrap_or(i64::MAX);
-            // h3 sends `Expires` only.
-            if self.config.format().cookie_max_age() {
-                cookie = cookie.max_age(CookieDuration::seconds(left));
+            if self.max_age {
+                let left = at.saturating_sub(self.config.now_ms()) / 1000;
+                let _ = write!(out, "; Max-Age={left}");
             }
+            let at = i64::try_from(at / 1000).unwrap_or(i64::MAX);
             if let Ok(at) = OffsetDateTime::from_unix_timestamp(at) {
-                cookie = cookie.expires(at);
+                out.push_str("; Expires=");
+                http_date(&mut out, at);
             }
         }
-        HeaderValue::try_from(cookie.to_string()).expect("a seal is a valid header value")
+        HeaderValue::try_from(out).expect("a seal is a valid header value")
     }
 
     /// The `Set-Cookie` value that removes the session cookie: an empty
     /// value with `Max-Age=0`.
-    ///
-    /// # Panics
-    /// If the configured path or domain holds bytes a header cannot.
     pub fn removal_cookie(&self) -> HeaderValue {
-        let mut cookie = self.cookie("");
-        // h3 v1 clears with an empty value and no lifetime.
-        if self.config.format().removal_max_age() {
-            cookie = cookie.max_age(CookieDuration::ZERO);
-        }
-        HeaderValue::try_from(cookie.to_string())
-            .expect("cookie attributes are valid header values")
+        self.removal.clone()
     }
+}
 
-    fn cookie<'c>(&'c self, value: &'c str) -> CookieBuilder<'c> {
-        let config = &self.config;
-        let mut cookie = Cookie::build((self.cookie_name.as_str(), value))
-            .http_only(config.http_only())
-            .partitioned(config.partitioned());
-        if let Some(same_site) = config.same_site() {
-            cookie = cookie.same_site(match same_site {
-                SameSite::Strict => cookie::SameSite::Strict,
-                SameSite::Lax => cookie::SameSite::Lax,
-                SameSite::None => cookie::SameSite::None,
-            });
-        }
-        if config.host_prefix() {
-            return cookie.secure(true).path("/");
-        }
-        cookie = cookie.secure(config.secure()).path(config.cookie_path());
-        if let Some(domain) = config.cookie_domain() {
-            cookie = cookie.domain(domain);
-        }
-        cookie
+/// The cookie with the configured attributes (but no lifetime).
+fn cookie_attributes<'c, T>(
+    config: &'c SessionConfig<T>,
+    name: &'c str,
+    value: &'c str,
+) -> CookieBuilder<'c> {
+    let mut cookie = Cookie::build((name, value))
+        .http_only(config.http_only())
+        .partitioned(config.partitioned());
+    if let Some(same_site) = config.same_site() {
+        cookie = cookie.same_site(match same_site {
+            SameSite::Strict => cookie::SameSite::Strict,
+            SameSite::Lax => cookie::SameSite::Lax,
+            SameSite::None => cookie::SameSite::None,
+        });
     }
+    if config.host_prefix() {
+        return cookie.secure(true).path("/");
+    }
+    cookie = cookie.secure(config.secure()).path(config.cookie_path());
+    if let Some(domain) = config.cookie_domain() {
+        cookie = cookie.domain(domain);
+    }
+    cookie
+}
+
+/// Writes `at` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the
+/// form the `cookie` crate writes `Expires` in.
+fn http_date(out: &mut String, at: OffsetDateTime) {
+    const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let day = DAYS[usize::from(at.weekday().number_days_from_monday())];
+    let month = MONTHS[usize::from(u8::from(at.month()) - 1)];
+    let _ = write!(
+        out,
+        "{day}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
+        at.day(),
+        at.year(),
+        at.hour(),
+        at.minute(),
+        at.second()
+    );
 }
 
 impl<T> fmt::Debug for Transport<T> {
@@ -299,6 +357,7 @@ impl<T> fmt::Debug for Transport<T> {
             .field("config", &self.config)
             .field("cookie_name", &self.cookie_name)
             .field("header", &self.header)
-            .finish()
+            .field("attributes", &self.attributes)
+            .finish_non_exhaustive()
     }
 }

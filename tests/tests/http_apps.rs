@@ -173,7 +173,6 @@ struct Prefs {
     theme: Option<String>,
 }
 
-
 async fn add(mut cart: Session<Cart>) -> String {
     cart.set_items(cart.items() + 1);
     cart.items().to_string()

@@ -238,7 +238,7 @@ fn host_prefix_forces_secure_root_path_and_no_domain() {
 
 #[test]
 fn max_age_and_expires_follow_expires_at() {
-    let transport = Transport::new(config().with_max_age(Duration::from_secs(120)));
+    let transport = Transport::new(config().with_max_age(Duration::from_mins(2)));
     let mut session = Session::<App>::new(transport.config());
     session.set_hits(1);
     let value = transport.save(&session, Source::None).unwrap().unwrap();
@@ -305,7 +305,7 @@ fn header_sessions_are_not_resealed_on_reads() {
     let transport = Transport::new(
         config()
             .with_clock(clock.clone())
-            .with_idle_timeout(Duration::from_secs(60)),
+            .with_idle_timeout(Duration::from_mins(1)),
     );
     let a = sealed(&transport, "ada");
     clock.advance(Duration::from_secs(45));

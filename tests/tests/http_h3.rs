@@ -7,6 +7,8 @@
 //! session changes (a read-only first request sets no cookie), so the
 //! "initiates session" case writes a field.
 
+#![allow(clippy::disallowed_names, reason = "h3's tests store `foo`")]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -26,7 +28,6 @@ struct H3 {
     #[session(default)]
     hits: u32,
 }
-
 
 fn show(s: &Session<H3>) -> String {
     format!(
@@ -294,7 +295,7 @@ async fn clear_sets_max_age_zero() {
 
 #[tokio::test]
 async fn idle_timeout_slides() {
-    let env = env(|c| c.with_idle_timeout(Duration::from_secs(60))).await;
+    let env = env(|c| c.with_idle_timeout(Duration::from_mins(1))).await;
     env.get("/hit").await;
     env.at(45);
     let slid = env.get("/hit").await;
@@ -305,7 +306,7 @@ async fn idle_timeout_slides() {
 
 #[tokio::test]
 async fn idle_timeout_expires_at_exactly_the_window() {
-    let env = env(|c| c.with_idle_timeout(Duration::from_secs(60))).await;
+    let env = env(|c| c.with_idle_timeout(Duration::from_mins(1))).await;
     let first = env.get("/hit").await;
     let sealed = first.cookie().value().to_owned();
     env.at(59);
@@ -321,8 +322,8 @@ async fn idle_timeout_expires_at_exactly_the_window() {
 #[tokio::test]
 async fn max_age_with_idle_timeout() {
     let env = env(|c| {
-        c.with_max_age(Duration::from_secs(120))
-            .with_idle_timeout(Duration::from_secs(60))
+        c.with_max_age(Duration::from_mins(2))
+            .with_idle_timeout(Duration::from_mins(1))
     })
     .await;
     env.get("/hit").await;
@@ -338,7 +339,7 @@ async fn max_age_with_idle_timeout() {
 
 #[tokio::test]
 async fn header_session_is_never_resealed() {
-    let env = env(|c| c.with_idle_timeout(Duration::from_secs(60))).await;
+    let env = env(|c| c.with_idle_timeout(Duration::from_mins(1))).await;
     let sealed = env.get("/hit").await.cookie().value().to_owned();
     env.at(45);
     let read = env.get_with_header("/", &sealed).await;
@@ -350,7 +351,7 @@ async fn header_session_is_never_resealed() {
 
 #[tokio::test]
 async fn max_age_without_idle_timeout() {
-    let env = env(|c| c.with_max_age(Duration::from_secs(60))).await;
+    let env = env(|c| c.with_max_age(Duration::from_mins(1))).await;
     env.get("/hit").await;
     env.at(59);
     let read = env.get("/").await;
@@ -362,7 +363,7 @@ async fn max_age_without_idle_timeout() {
 
 #[tokio::test]
 async fn throttles_reseals() {
-    let env = env(|c| c.with_idle_timeout(Duration::from_secs(60))).await;
+    let env = env(|c| c.with_idle_timeout(Duration::from_mins(1))).await;
     assert_eq!(env.get("/hit").await.cookies.len(), 1);
     env.at(10);
     assert!(env.get("/").await.cookies.is_empty());
@@ -377,7 +378,7 @@ async fn throttles_reseals() {
 
 #[tokio::test]
 async fn idle_sign_out_between_half_and_full_window() {
-    let env = env(|c| c.with_idle_timeout(Duration::from_secs(60))).await;
+    let env = env(|c| c.with_idle_timeout(Duration::from_mins(1))).await;
     env.get("/hit").await;
     env.at(29);
     assert!(env.get("/").await.cookies.is_empty());
@@ -396,7 +397,7 @@ async fn session_created_on_error_response_is_kept() {
 
 #[tokio::test]
 async fn idle_timeout_slides_on_error_responses() {
-    let env = env(|c| c.with_idle_timeout(Duration::from_secs(60))).await;
+    let env = env(|c| c.with_idle_timeout(Duration::from_mins(1))).await;
     env.get("/hit").await;
     env.at(45);
     let failed = env.get("/read-400").await;
