@@ -110,7 +110,7 @@ fn keys_only_h3_knows_survive_a_rust_write() {
 
 #[test]
 fn max_age_is_absolute_from_created_at_inclusive() {
-    let max_age = Duration::from_secs(60);
+    let max_age = Duration::from_mins(1);
     for v in VERSIONS {
         let clock = ManualClock::new(NOW);
         let config = config(v, &clock).with_max_age(max_age);
@@ -164,7 +164,7 @@ fn max_age_is_absolute_from_created_at_inclusive() {
 #[test]
 fn idle_timeout_stamps_last_seen_at_and_expires_after_the_window() {
     let clock = ManualClock::new(NOW);
-    let config = config(H3Version::V2, &clock).with_idle_timeout(Duration::from_secs(60));
+    let config = config(H3Version::V2, &clock).with_idle_timeout(Duration::from_mins(1));
     let mut session = Session::<Counter>::new(&config);
     session.set_count(1);
     let sealed = session.seal(&config).unwrap();
@@ -360,7 +360,7 @@ fn hostile_input_is_a_typed_error_never_a_panic() {
         assert_eq!(odd.id().len(), 36, "a non-string id is replaced");
         let no_data = open(r#"{"id":"a","createdAt":1700000000000}"#).unwrap();
         assert_eq!((no_data.id(), *no_data.count()), ("a", 0));
-        let with_max_age = config.clone().with_max_age(Duration::from_secs(60));
+        let with_max_age = config.clone().with_max_age(Duration::from_mins(1));
         let sealed = format.codec().seal(r#"{"id":"a","data":{}}"#, NOW).unwrap();
         assert_eq!(
             Session::<Counter>::unseal(&with_max_age, &sealed).unwrap_err(),

@@ -5,6 +5,7 @@
 //! without it.
 #![allow(dead_code, unreachable_pub, missing_docs)]
 
+use std::fmt::Write as _;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -16,7 +17,7 @@ use session_runtime::h3::H3Version;
 pub const P: &str = "1234567123456712345671234567123456712345671234567";
 const MAX_INPUT: usize = 64 * 1024;
 const MAX_OUTPUT: u64 = 1024 * 1024;
-const TIMEOUT: Duration = Duration::from_secs(60);
+const TIMEOUT: Duration = Duration::from_mins(1);
 
 pub fn flag(v: H3Version) -> &'static str {
     match v {
@@ -148,13 +149,10 @@ impl NodeServer {
             let _ = BufReader::new(stdout.take(4096)).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = match rx.recv_timeout(TIMEOUT) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("node {script} did not start listening");
-            }
+        let Ok(line) = rx.recv_timeout(TIMEOUT) else {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("node {script} did not start listening");
         };
         let Some(port) = line
             .trim()
@@ -221,7 +219,7 @@ pub fn get(addr: SocketAddr, path: &str, headers: &[(&str, &str)]) -> Response {
         .unwrap();
     let mut request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
     for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
+        let _ = write!(request, "{name}: {value}\r\n");
     }
     request.push_str("\r\n");
     stream.write_all(request.as_bytes()).expect("send request");
