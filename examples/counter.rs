@@ -8,6 +8,10 @@
 //! * `SESSION_SECRET`: the secret the sealing key is derived from (at least
 //!   32 bytes). Unset, a random key is generated, so sessions do not survive
 //!   a restart.
+//! * `SESSION_FORMAT=h3v1` or `h3v2` with `SESSION_PASSWORD` (at least 32
+//!   characters): speak h3's session format instead, under the cookie `h3`,
+//!   so the counter continues where h3's own handle-session example (same
+//!   password) left off, and back.
 //!
 //! The cookie is `Secure` (the default): browsers and HTTP clients accept it
 //! over plain HTTP on `localhost`/`127.0.0.1` only.
@@ -15,6 +19,7 @@
 use axum::Router;
 use axum::routing::get;
 use session_runtime::axum::SessionLayer;
+use session_runtime::h3::H3Version;
 use session_runtime::{Key, Session, SessionConfig};
 
 /// The session schema: one counter, stored under the key `count`.
@@ -24,7 +29,6 @@ pub struct Counter {
     #[session(default)]
     count: u32,
 }
-
 
 async fn index(mut session: Session<Counter>) -> String {
     let count = session.count().saturating_add(1);
@@ -56,13 +60,31 @@ fn key() -> Result<Key, Box<dyn std::error::Error>> {
     Ok(Key::generate())
 }
 
+/// The configuration `SESSION_FORMAT` asks for: h3's (`h3v1`, `h3v2`) or the
+/// native one (unset or `native`).
+fn config() -> Result<SessionConfig<Counter>, Box<dyn std::error::Error>> {
+    let version = match std::env::var("SESSION_FORMAT").as_deref() {
+        Ok("h3v1") => H3Version::V1,
+        Ok("h3v2") => H3Version::V2,
+        Ok("native") | Err(_) => return Ok(SessionConfig::<Counter>::new(key()?)),
+        Ok(other) => {
+            return Err(
+                format!("SESSION_FORMAT must be h3v1, h3v2 or native, not {other:?}").into(),
+            );
+        }
+    };
+    let password = std::env::var("SESSION_PASSWORD")
+        .map_err(|_| "SESSION_FORMAT=h3v1/h3v2 needs SESSION_PASSWORD: the h3 app's password")?;
+    Ok(SessionConfig::<Counter>::h3(version, password)?)
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let port: u16 = match std::env::var("PORT") {
         Ok(port) => port.parse()?,
         Err(_) => 3000,
     };
-    let config = SessionConfig::<Counter>::new(key()?);
+    let config = config()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app(config)).await?;
