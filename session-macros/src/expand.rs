@@ -142,10 +142,10 @@ fn generate(input: &Input<'_>) -> TokenStream {
                     }
                 }
 
-                fn decode_field(&mut self, __index: usize, __json: &str) -> bool {
+                fn decode_field(&mut self, __index: usize, __json: &[u8]) -> #p::Option<usize> {
                     match __index {
                         #(#decode_arms,)*
-                        _ => false,
+                        _ => #p::None,
                     }
                 }
             }
@@ -275,7 +275,7 @@ fn codec_const(p: &TokenStream, schema: &Ident, index: usize, f: &Field<'_>) -> 
     let codec = codec_ident(index);
     let encode_ty =
         |ty: &TokenStream| quote!(fn(&#ty, &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError>);
-    let decode_ty = |ty: &TokenStream| quote!(fn(&str, &mut #ty) -> bool);
+    let decode_ty = |ty: &TokenStream| quote!(fn(&[u8], &mut #ty) -> #p::Option<usize>);
     match f.option_inner {
         Some(inner) if f.is_flash() => {
             // Everything at `T` in `Option<T>`, so that the bounds of the

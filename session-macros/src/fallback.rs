@@ -38,7 +38,7 @@ pub(crate) fn expand(node: &DeriveInput, errors: &syn::Error) -> TokenStream {
                 fn present_fields(&self) -> #p::FieldBits { ::core::unreachable!() }
                 fn field_index(_: &str) -> #p::Option<usize> { ::core::unreachable!() }
                 fn encode_field(&self, _: usize, _: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> { ::core::unreachable!() }
-                fn decode_field(&mut self, _: usize, _: &str) -> bool { ::core::unreachable!() }
+                fn decode_field(&mut self, _: usize, _: &[u8]) -> #p::Option<usize> { ::core::unreachable!() }
             }
 
             #session_type

@@ -343,15 +343,13 @@ fn merge<T: SessionSchema>(into: &mut SessionState<T>, from: &mut SessionState<T
             if from.data.encode_field(index, &mut json).is_err() {
                 continue;
             }
-            let decoded =
-                std::str::from_utf8(&json).is_ok_and(|text| into.data.decode_field(index, text));
-            if !decoded {
+            if into.data.decode_field(index, &json).is_none() {
                 continue;
             }
             into.present |= bit;
         } else {
             // Unset: only optional fields can be absent, and `null` is `None`.
-            into.data.decode_field(index, "null");
+            into.data.decode_field(index, b"null");
             into.present &= !bit;
         }
         into.dirty |= bit;

@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use serde::de::{self, Deserializer as _, MapAccess, Visitor};
+use serde::de::{self, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::{SealError, UnsealError};
@@ -133,77 +133,101 @@ pub(crate) fn decode<T: SessionSchema>(plaintext: &[u8]) -> Result<SessionState<
 
 /// Decodes a JSON object of fields (as [`encode_fields`] writes it) into
 /// `inner`, a fresh state, and marks it as loaded.
+///
+/// One pass: each known key's value is decoded straight into its field
+/// (the field's own codec reports how many bytes it took); a value that no
+/// longer fits its field is skipped and the field keeps its default; unknown
+/// keys are kept as raw JSON.
 pub(crate) fn decode_fields<T: SessionSchema>(
     inner: &mut SessionState<T>,
     json: &[u8],
 ) -> Result<(), serde_json::Error> {
-    let mut de = serde_json::Deserializer::from_slice(json);
-    de.deserialize_map(FieldsVisitor {
-        inner: &mut *inner,
-        flash: false,
-    })?;
-    de.end()?;
+    let used = decode_object(inner, json, false)?;
+    if json.len() != skip_whitespace(json, used) {
+        return Err(invalid("trailing characters after the session object"));
+    }
     inner.status = Status::default();
     // Flash values that arrived are dropped on the next save.
     inner.dirty |= inner.flash_in;
     Ok(())
 }
 
-/// Visits the top-level object (or, with `flash`, the `"__f"` object).
-struct FieldsVisitor<'a, T> {
-    inner: &'a mut SessionState<T>,
+/// Decodes the object at the start of `json` (the top level, or with
+/// `flash` the `"__f"` object) and returns its length.
+fn decode_object<T: SessionSchema>(
+    inner: &mut SessionState<T>,
+    json: &[u8],
     flash: bool,
-}
-
-impl<'de, T: SessionSchema> Visitor<'de> for FieldsVisitor<'_, T> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a map of session fields")
+) -> Result<usize, serde_json::Error> {
+    let flash_fields = T::SCHEMA.flash;
+    let mut pos = skip_whitespace(json, 0);
+    expect(json, pos, b'{')?;
+    pos = skip_whitespace(json, pos + 1);
+    if json.get(pos) == Some(&b'}') {
+        return Ok(pos + 1);
     }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let flash_fields = T::SCHEMA.flash;
-        while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
-            if !self.flash && key == FLASH_KEY {
-                map.next_value_seed(FlashSeed {
-                    inner: &mut *self.inner,
-                })?;
-                continue;
+    loop {
+        let (Key(key), used) =
+            one_value::<Key<'_>>(&json[pos..]).ok_or_else(|| invalid("expected a key"))?;
+        pos = skip_whitespace(json, pos + used);
+        expect(json, pos, b':')?;
+        pos = skip_whitespace(json, pos + 1);
+        let value = &json[pos..];
+        let index = T::field_index(&key);
+        let used = if !flash && key == FLASH_KEY {
+            decode_object(inner, value, true)?
+        } else if let Some(index) = index
+            // A flash key outside `"__f"`, or a plain key inside it, is skipped.
+            && (flash_fields & (1 << index) != 0) == flash
+            && let Some(used) = inner.data.decode_field(index, value)
+        {
+            inner.present |= 1 << index;
+            if flash {
+                inner.flash_in |= 1 << index;
             }
-            let json: &'de RawValue = map.next_value()?;
-            match T::field_index(&key) {
-                // A flash key outside `"__f"`, or a plain key inside it, is ignored.
-                Some(index) if (flash_fields & (1 << index) != 0) != self.flash => {}
-                Some(index) if self.inner.data.decode_field(index, json.get()) => {
-                    self.inner.present |= 1 << index;
-                    if self.flash {
-                        self.inner.flash_in |= 1 << index;
-                    }
-                }
-                None if !self.flash => self.inner.extra.push((key.into_owned(), json.to_owned())),
-                // A value that no longer fits its field keeps the field's
-                // default; unknown keys inside `"__f"` are dropped.
-                Some(_) | None => {}
+            used
+        } else {
+            let (raw, used) = one_value::<&RawValue>(value).ok_or_else(|| invalid("expected a value"))?;
+            if index.is_none() && !flash {
+                inner.extra.push((key.into_owned(), raw.to_owned()));
             }
+            used
+        };
+        pos = skip_whitespace(json, pos + used);
+        match json.get(pos) {
+            Some(b',') => pos = skip_whitespace(json, pos + 1),
+            Some(b'}') => return Ok(pos + 1),
+            _ => return Err(invalid("expected `,` or `}`")),
         }
+    }
+}
+
+/// The JSON value at the start of `json`, and how many bytes it took.
+pub(crate) fn one_value<'de, V: de::Deserialize<'de>>(json: &'de [u8]) -> Option<(V, usize)> {
+    let mut stream = serde_json::Deserializer::from_slice(json).into_iter::<V>();
+    match stream.next() {
+        Some(Ok(value)) => Some((value, stream.byte_offset())),
+        _ => None,
+    }
+}
+
+fn skip_whitespace(json: &[u8], mut pos: usize) -> usize {
+    while json.get(pos).is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')) {
+        pos += 1;
+    }
+    pos
+}
+
+fn expect(json: &[u8], pos: usize, byte: u8) -> Result<(), serde_json::Error> {
+    if json.get(pos) == Some(&byte) {
         Ok(())
+    } else {
+        Err(invalid("unexpected character in the session object"))
     }
 }
 
-struct FlashSeed<'a, T> {
-    inner: &'a mut SessionState<T>,
-}
-
-impl<'de, T: SessionSchema> de::DeserializeSeed<'de> for FlashSeed<'_, T> {
-    type Value = ();
-
-    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(FieldsVisitor {
-            inner: self.inner,
-            flash: true,
-        })
-    }
+fn invalid(message: &str) -> serde_json::Error {
+    de::Error::custom(message)
 }
 
 /// A map key, borrowed from the input unless it had escapes.

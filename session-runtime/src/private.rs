@@ -20,16 +20,13 @@ pub fn encode<T: SessionValue>(value: &T, out: &mut Vec<u8>) -> Result<(), serde
     serde_json::to_writer(out, value)
 }
 
-/// Decodes a field value into `slot`; on failure `slot` is left as it was.
+/// Decodes the JSON value at the start of `json` into `slot` and returns
+/// its length; on failure `slot` is left as it was.
 #[inline]
-pub fn decode<T: SessionValue>(json: &str, slot: &mut T) -> bool {
-    match serde_json::from_str(json) {
-        Ok(value) => {
-            *slot = value;
-            true
-        }
-        Err(_) => false,
-    }
+pub fn decode<T: SessionValue>(json: &[u8], slot: &mut T) -> Option<usize> {
+    let (value, used) = crate::envelope::one_value::<T>(json)?;
+    *slot = value;
+    Some(used)
 }
 
 /// The default value of a field type.

@@ -54,10 +54,11 @@ pub trait SessionSchema: Sized + Send + Sync + 'static {
     #[doc(hidden)]
     fn field_index(key: &str) -> Option<usize>;
 
-    /// Decodes `json` into the field `index`; on failure the field keeps its
-    /// value and this returns `false`.
+    /// Decodes the JSON value at the start of `json` into the field
+    /// `index` and returns how many bytes it took; on failure the field
+    /// keeps its value and this returns `None`.
     #[doc(hidden)]
-    fn decode_field(&mut self, index: usize, json: &str) -> bool;
+    fn decode_field(&mut self, index: usize, json: &[u8]) -> Option<usize>;
 }
 
 /// The generated session type: the typed accessors over a [`SessionState`].

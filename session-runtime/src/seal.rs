@@ -8,7 +8,7 @@
 //! Binding the cookie name means a value sealed for one cookie does not
 //! unseal under another.
 
-use aes_gcm::aead::AeadInOut;
+use aes_gcm::aead::AeadInPlace;
 use aes_gcm::{Nonce, Tag};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -38,11 +38,11 @@ pub(crate) fn seal_frame(keys: &KeyRing, cookie_name: &str, mut frame: Vec<u8>) 
     frame[1..5].copy_from_slice(&key.id().to_be_bytes());
     rand::fill(&mut frame[5..HEADER_LEN]);
     let (header, body) = frame.split_at_mut(HEADER_LEN);
-    let nonce = Nonce::try_from(&header[5..HEADER_LEN]).expect("header holds a 12-byte nonce");
+    let nonce = Nonce::from_slice(&header[5..HEADER_LEN]);
     let mut aad = AssociatedData::default();
     let tag = key
         .cipher()
-        .encrypt_inout_detached(&nonce, aad.get(cookie_name), body.into())
+        .encrypt_in_place_detached(nonce, aad.get(cookie_name), body)
         .expect("AES-GCM seals any plaintext under 64 GiB");
     frame.extend_from_slice(&tag);
     URL_SAFE_NO_PAD.encode(&frame)
@@ -89,14 +89,14 @@ pub(crate) fn open(
     let (key, by_primary) = keys.find(key_id).ok_or(UnsealError::UnknownKey(key_id))?;
     let tag_at = frame.len() - TAG_LEN;
     let (rest, tag) = frame.split_at_mut(tag_at);
-    let tag = Tag::try_from(&*tag).expect("16-byte tag");
+    let tag = Tag::clone_from_slice(tag);
     let (header, body) = rest.split_at_mut(HEADER_LEN);
-    let nonce = Nonce::try_from(&header[5..]).expect("12-byte nonce");
+    let nonce = Nonce::from_slice(&header[5..]);
     key.cipher()
-        .decrypt_inout_detached(
-            &nonce,
+        .decrypt_in_place_detached(
+            nonce,
             AssociatedData::default().get(cookie_name),
-            body.into(),
+            body,
             &tag,
         )
         .map_err(|_| UnsealError::Tampered)?;
