@@ -187,7 +187,8 @@ fn decode_object<T: SessionSchema>(
             }
             used
         } else {
-            let (raw, used) = one_value::<&RawValue>(value).ok_or_else(|| invalid("expected a value"))?;
+            let (raw, used) =
+                one_value::<&RawValue>(value).ok_or_else(|| invalid("expected a value"))?;
             if index.is_none() && !flash {
                 inner.extra.push((key.into_owned(), raw.to_owned()));
             }
@@ -212,7 +213,10 @@ pub(crate) fn one_value<'de, V: de::Deserialize<'de>>(json: &'de [u8]) -> Option
 }
 
 fn skip_whitespace(json: &[u8], mut pos: usize) -> usize {
-    while json.get(pos).is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r')) {
+    while json
+        .get(pos)
+        .is_some_and(|b| matches!(b, b' ' | b'\n' | b'\t' | b'\r'))
+    {
         pos += 1;
     }
     pos

@@ -1,4 +1,4 @@
-//! Framework-free HTTP transport on the [`http`](::http) crate's types
+//! Framework-free HTTP transport on the [`http`] crate's types
 //! (feature `http`): find the sealed session in a request's headers, load a
 //! [`Session<T>`], and after the handler turn it into the response's
 //! `Set-Cookie`, or nothing when nothing changed.

@@ -2,7 +2,7 @@
 //!
 //! `#[derive(Session)]` on a plain struct makes it a session schema: typed
 //! getters, setters, `unset_`/`has_` for optional fields, flash accessors and
-//! per-field dirty tracking, reached through [`Session<T>`]. A session is
+//! per-field dirty tracking, reached through [`Session<T>`](tyalias@Session). A session is
 //! sealed (AES-256-GCM, authenticated, bound to its cookie name, with its
 //! expiry inside) into one cookie value and unsealed again.
 //!

@@ -31,7 +31,7 @@ pub struct Schema {
 /// Implemented by the derive; implementing it by hand is possible but not a
 /// stable API.
 pub trait SessionSchema: Sized + Send + Sync + 'static {
-    /// The generated session type, also named [`Session<Self>`](crate::Session).
+    /// The generated session type, also named [`Session<Self>`](tyalias@crate::Session).
     type Fields: SessionFields<Self>;
 
     /// The static description of the fields.

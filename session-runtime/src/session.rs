@@ -8,7 +8,7 @@ use crate::schema::SessionSchema;
 /// `Session<T>` is the type `#[derive(Session)]` generates for `T`: it carries
 /// the typed accessors (`user()`, `set_user(..)`, `unset_user()`,
 /// `has_user()`, `flash_notice(..)`) as inherent methods, so no trait has to
-/// be imported, and dereferences to [`SessionState<T>`] for the rest (`id()`,
+/// be imported, and dereferences to [`SessionState<T>`](crate::SessionState) for the rest (`id()`,
 /// `seal(..)`, `destroy()`, ...). Create one with `Session::<T>::new(&config)`,
 /// `Session::<T>::unseal(&config, sealed)` or `Session::<T>::load(..)`.
 ///

@@ -275,7 +275,7 @@ impl<T: SessionSchema> SessionState<T> {
     /// again); otherwise nothing is sent.
     ///
     /// # Errors
-    /// As [`Session::seal`].
+    /// As [`SessionState::seal`].
     pub fn save(&self, config: &SessionConfig<T>) -> Result<Saved, SealError> {
         let inner = self;
         let status = inner.status;
