@@ -167,8 +167,7 @@ fn decode_object<T: SessionSchema>(
         return Ok(pos + 1);
     }
     loop {
-        let (Key(key), used) =
-            one_value::<Key<'_>>(&json[pos..]).ok_or_else(|| invalid("expected a key"))?;
+        let (key, used) = object_key(&json[pos..]).ok_or_else(|| invalid("expected a key"))?;
         pos = skip_whitespace(json, pos + used);
         expect(json, pos, b':')?;
         pos = skip_whitespace(json, pos + 1);
@@ -201,6 +200,21 @@ fn decode_object<T: SessionSchema>(
             _ => return Err(invalid("expected `,` or `}`")),
         }
     }
+}
+
+/// The object key at the start of `json`, and how many bytes it took.
+/// Keys without escapes (all that the encoder writes for field names) are
+/// borrowed without running a deserializer.
+fn object_key(json: &[u8]) -> Option<(Cow<'_, str>, usize)> {
+    let body = json.strip_prefix(b"\"")?;
+    let end = body
+        .iter()
+        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+    if body[end] == b'"' {
+        let key = std::str::from_utf8(&body[..end]).ok()?;
+        return Some((Cow::Borrowed(key), end + 2));
+    }
+    one_value::<Key<'_>>(json).map(|(Key(key), used)| (key, used))
 }
 
 /// The JSON value at the start of `json`, and how many bytes it took.

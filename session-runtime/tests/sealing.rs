@@ -439,3 +439,44 @@ proptest! {
         prop_assert_eq!(back.items(), &values);
     }
 }
+
+mod escaped_writer {
+    use session_runtime::Session;
+    #[derive(Session)]
+    #[session(cookie = "esc")]
+    pub(crate) struct App {
+        #[session(rename = "quote\"back\\slash \u{e9}\u{2028}")]
+        pub(crate) odd: Option<String>,
+        pub(crate) plain: u32,
+    }
+}
+
+mod escaped_reader {
+    use session_runtime::Session;
+    #[derive(Session)]
+    #[session(cookie = "esc")]
+    pub(crate) struct App {
+        pub(crate) plain: u32,
+    }
+}
+
+#[test]
+fn keys_with_escapes_round_trip_and_survive_a_reader_that_does_not_know_them() {
+    let secret = [5u8; 32];
+    let writer = SessionConfig::<escaped_writer::App>::new(Key::derive(secret).unwrap());
+    let reader = SessionConfig::<escaped_reader::App>::new(Key::derive(secret).unwrap());
+    let mut session = Session::<escaped_writer::App>::new(&writer);
+    session.set_odd("v\"alue");
+    session.set_plain(2);
+    let sealed = session.seal(&writer).unwrap();
+    let back = Session::<escaped_writer::App>::unseal(&writer, &sealed).unwrap();
+    assert_eq!(back.odd().map(String::as_str), Some("v\"alue"));
+
+    let mut other = Session::<escaped_reader::App>::unseal(&reader, &sealed).unwrap();
+    assert_eq!(*other.plain(), 2);
+    other.set_plain(3);
+    let resealed = other.seal(&reader).unwrap();
+    let again = Session::<escaped_writer::App>::unseal(&writer, &resealed).unwrap();
+    assert_eq!(again.odd().map(String::as_str), Some("v\"alue"));
+    assert_eq!(*again.plain(), 3);
+}
