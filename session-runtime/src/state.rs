@@ -98,6 +98,7 @@ impl<T: SessionSchema> SessionState<T> {
     }
 
     /// Moves the state out, leaving an empty one (with no sink) behind.
+    #[cfg(feature = "axum")]
     pub(crate) fn take(&mut self) -> Self {
         Self {
             data: std::mem::replace(&mut self.data, T::new_default()),
