@@ -4,147 +4,22 @@
 //! tests fail, not skip, when the harness is missing.
 #![cfg(feature = "h3")]
 
-use std::io::{Read as _, Write as _};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+mod h3_common;
 
-use session_runtime::iron::{IronCodec, IronError, IronParams, Passwords};
+use h3_common::{P, h3_seal, h3_unseal};
+use session_runtime::h3::H3Version;
+use session_runtime::iron::{IronCodec, IronError, Passwords};
 
-const P: &str = "1234567123456712345671234567123456712345671234567";
 const SESSION: &str = r#"{"id":"3b4c9f5e-1f00-4d1f-9a57-6f1f0e0f2a11","createdAt":1700000000000,"data":{"count":3,"other":"x"}}"#;
 const NOW: u64 = 1_700_000_000_000;
-const MAX_INPUT: usize = 64 * 1024;
-const MAX_OUTPUT: u64 = 1024 * 1024;
-const TIMEOUT: Duration = Duration::from_mins(1);
 
-#[derive(Clone, Copy, Debug)]
-enum H3 {
-    V1,
-    V2,
-}
-
-impl H3 {
-    fn flag(self) -> &'static str {
-        match self {
-            Self::V1 => "v1",
-            Self::V2 => "v2",
-        }
-    }
-
-    fn params(self) -> IronParams {
-        match self {
-            Self::V1 => IronParams::H3_V1,
-            Self::V2 => IronParams::H3_V2,
-        }
-    }
-}
-
-fn harness_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/h3");
-    for package in ["h3", "h3-v2"] {
-        let manifest = dir.join("node_modules").join(package).join("package.json");
-        assert!(
-            manifest.is_file(),
-            "the h3 interop harness is not installed ({} is missing): run interop/h3/setup.sh",
-            manifest.display()
-        );
-    }
-    dir
-}
-
-/// Runs `node cli.mjs <args>` with `input` on stdin; `Ok(stdout)` or `Err(stderr)`.
-fn node(args: &[&str], input: &str) -> Result<String, String> {
-    assert!(input.len() <= MAX_INPUT, "harness input too large");
-    let dir = harness_dir();
-    let mut child = Command::new("node")
-        .arg("cli.mjs")
-        .args(args)
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot run node (needed by interop/h3): {e}"));
-    {
-        let mut stdin = child.stdin.take().expect("piped stdin");
-        stdin
-            .write_all(input.as_bytes())
-            .expect("write harness stdin");
-    }
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let mut stderr = child.stderr.take().expect("piped stderr");
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = String::new();
-        (&mut stdout)
-            .take(MAX_OUTPUT)
-            .read_to_string(&mut buf)
-            .map(|_| buf)
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = String::new();
-        (&mut stderr)
-            .take(MAX_OUTPUT)
-            .read_to_string(&mut buf)
-            .map(|_| buf)
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for node") {
-            break status;
-        }
-        if started.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("node cli.mjs {args:?} timed out");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let out = out_reader
-        .join()
-        .expect("stdout reader")
-        .expect("utf-8 stdout");
-    let err = err_reader
-        .join()
-        .expect("stderr reader")
-        .expect("utf-8 stderr");
-    match status.code() {
-        Some(0) => Ok(out.trim_end_matches('\n').to_owned()),
-        Some(1) => Err(err.trim_end().trim_start_matches("error: ").to_owned()),
-        _ => panic!("node cli.mjs {args:?} failed ({status}): {err}"),
-    }
-}
-
-fn h3_seal(v: H3, password: &str, json: &str, extra: &[&str]) -> String {
-    let mut args = vec!["seal", "--version", v.flag(), "--password", password];
-    args.extend_from_slice(extra);
-    node(&args, json).unwrap_or_else(|e| panic!("h3 {v:?} seal failed: {e}"))
-}
-
-/// h3's unsealSession: `Ok((JSON.stringify(session), legacy))` or `Err(message)`.
-fn h3_unseal(
-    v: H3,
-    password: &str,
-    sealed: &str,
-    extra: &[&str],
-) -> Result<(String, bool), String> {
-    let mut args = vec!["unseal", "--version", v.flag(), "--password", password];
-    args.extend_from_slice(extra);
-    let out = node(&args, sealed)?;
-    let parsed: serde_json::Value = serde_json::from_str(&out).expect("harness prints JSON");
-    Ok((
-        parsed["json"].as_str().expect("json field").to_owned(),
-        parsed["legacy"].as_bool().expect("legacy field"),
-    ))
-}
-
-fn codec(v: H3, secret: &str) -> IronCodec {
+fn codec(v: H3Version, secret: &str) -> IronCodec {
     IronCodec::new(Passwords::single(secret).unwrap(), v.params()).unwrap()
 }
 
 #[test]
 fn h3_seals_rust_unseals() {
-    for v in [H3::V1, H3::V2] {
+    for v in [H3Version::V1, H3Version::V2] {
         let sealed = h3_seal(v, P, SESSION, &[]);
         assert!(sealed.starts_with("Fe26.2**"), "{sealed}");
         let opened = codec(v, P).unseal(&sealed, NOW).unwrap();
@@ -156,7 +31,7 @@ fn h3_seals_rust_unseals() {
 
 #[test]
 fn rust_seals_h3_unseals() {
-    for v in [H3::V1, H3::V2] {
+    for v in [H3Version::V1, H3Version::V2] {
         let c = codec(v, P);
         // Twice: the second seal reuses the codec's salts and keys (warm path).
         for _ in 0..2 {
@@ -172,7 +47,7 @@ fn rust_seals_h3_unseals() {
 fn unicode_and_javascript_escapes_cross_both_ways() {
     // Exactly JSON.stringify's form: raw non-ASCII and U+2028, \u00xx controls, lone surrogates.
     let json = "{\"id\":\"u\",\"createdAt\":1700000000000,\"data\":{\"msg\":\"héllo ✓ 日本 😀\",\"ctl\":\"\\u0001\\n\\\"\",\"ls\":\"\u{2028}\",\"lone\":\"\\ud800\",\"big\":1e+21,\"f\":0.1}}";
-    for v in [H3::V1, H3::V2] {
+    for v in [H3Version::V1, H3Version::V2] {
         let sealed = h3_seal(v, P, json, &[]);
         assert_eq!(
             codec(v, P).unseal(&sealed, NOW).unwrap().json,
@@ -194,7 +69,7 @@ fn fixed_salts_reproduce_h3_byte_for_byte() {
         integrity_salt: MAC.into(),
         iv: core::array::from_fn(|i| u8::try_from(i).unwrap()),
     };
-    for v in [H3::V1, H3::V2] {
+    for v in [H3Version::V1, H3Version::V2] {
         for max_age in [None, Some(3600u64)] {
             let mut extra = vec!["--enc-salt", ENC, "--mac-salt", MAC, "--iv-b64", IV];
             let now = NOW.to_string();
@@ -217,30 +92,30 @@ fn fixed_salts_reproduce_h3_byte_for_byte() {
 #[test]
 fn legacy_fallback_matches_h3_v2() {
     // h3 v1 seal -> Rust v2 opens it as legacy; Rust v1 seal -> h3 v2 opens it as legacy.
-    let h3_v1_sealed = h3_seal(H3::V1, P, SESSION, &[]);
-    let opened = codec(H3::V2, P).unseal(&h3_v1_sealed, NOW).unwrap();
+    let h3_v1_sealed = h3_seal(H3Version::V1, P, SESSION, &[]);
+    let opened = codec(H3Version::V2, P).unseal(&h3_v1_sealed, NOW).unwrap();
     assert!(opened.legacy);
     assert_eq!(opened.json, SESSION);
 
-    let rust_v1_sealed = codec(H3::V1, P).seal(SESSION, NOW).unwrap();
+    let rust_v1_sealed = codec(H3Version::V1, P).seal(SESSION, NOW).unwrap();
     assert_eq!(
-        h3_unseal(H3::V2, P, &rust_v1_sealed, &[]).unwrap(),
+        h3_unseal(H3Version::V2, P, &rust_v1_sealed, &[]).unwrap(),
         (SESSION.to_owned(), true)
     );
     assert_eq!(
-        h3_unseal(H3::V2, P, &rust_v1_sealed, &["--no-legacy-fallback"]).unwrap_err(),
+        h3_unseal(H3Version::V2, P, &rust_v1_sealed, &["--no-legacy-fallback"]).unwrap_err(),
         "Bad hmac value"
     );
 
     // Neither v1 reads v2 seals.
-    let rust_v2_sealed = codec(H3::V2, P).seal(SESSION, NOW).unwrap();
+    let rust_v2_sealed = codec(H3Version::V2, P).seal(SESSION, NOW).unwrap();
     assert_eq!(
-        h3_unseal(H3::V1, P, &rust_v2_sealed, &[]).unwrap_err(),
+        h3_unseal(H3Version::V1, P, &rust_v2_sealed, &[]).unwrap_err(),
         "Bad hmac value"
     );
-    let h3_v2_sealed = h3_seal(H3::V2, P, SESSION, &[]);
+    let h3_v2_sealed = h3_seal(H3Version::V2, P, SESSION, &[]);
     assert_eq!(
-        codec(H3::V1, P).unseal(&h3_v2_sealed, NOW).unwrap_err(),
+        codec(H3Version::V1, P).unseal(&h3_v2_sealed, NOW).unwrap_err(),
         IronError::BadHmac
     );
 }
@@ -250,7 +125,7 @@ fn rotation_matches_h3_runtime_password_maps() {
     const OLD: &str = "old secret, at least thirty-two characters";
     const NEW: &str = "new secret, at least thirty-two characters";
     let map = serde_json::json!({ "1": OLD, "2": NEW }).to_string();
-    for v in [H3::V1, H3::V2] {
+    for v in [H3Version::V1, H3Version::V2] {
         let rust = IronCodec::new(
             Passwords::rotating("2", NEW)
                 .unwrap()
@@ -285,7 +160,7 @@ fn seal_expiry_boundary_matches_h3() {
     // maxAge 60 -> ttl 60 s. createdAt is far in the future so that h3's own
     // `createdAt + maxAge` check never fires and only iron's expiration (+ 60 s skew) decides.
     let session = r#"{"id":"e","createdAt":99999999999999,"data":{}}"#;
-    for v in [H3::V1, H3::V2] {
+    for v in [H3Version::V1, H3Version::V2] {
         let now = NOW.to_string();
         let sealed = h3_seal(v, P, session, &["--now", now.as_str(), "--max-age", "60"]);
         let exp = NOW + 60_000;
@@ -320,7 +195,7 @@ fn seal_expiry_boundary_matches_h3() {
 
 #[test]
 fn failures_carry_the_same_messages_as_h3() {
-    for v in [H3::V1, H3::V2] {
+    for v in [H3Version::V1, H3Version::V2] {
         let sealed = codec(v, P).seal(SESSION, NOW).unwrap();
         let cases = [
             format!("x*{sealed}"),
