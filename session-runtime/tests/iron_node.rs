@@ -115,7 +115,9 @@ fn legacy_fallback_matches_h3_v2() {
     );
     let h3_v2_sealed = h3_seal(H3Version::V2, P, SESSION, &[]);
     assert_eq!(
-        codec(H3Version::V1, P).unseal(&h3_v2_sealed, NOW).unwrap_err(),
+        codec(H3Version::V1, P)
+            .unseal(&h3_v2_sealed, NOW)
+            .unwrap_err(),
         IronError::BadHmac
     );
 }
