@@ -81,7 +81,7 @@ use std::task::{Context, Poll, ready};
 use axum_core::response::{IntoResponse, Response};
 use http::header::SET_COOKIE;
 use http::request::Parts;
-use http::{Request, StatusCode};
+use http::{HeaderValue, Request, StatusCode};
 use tower_layer::Layer;
 use tower_service::Service;
 
@@ -220,7 +220,20 @@ where
             .shared
             .take()
             .expect("ResponseFuture polled after completion");
-        Poll::Ready(Ok(finish(&shared, response)))
+        // Usually the last reference by now (the request's extensions and
+        // the handler's session are gone): take the slot without locking.
+        let response = match Arc::try_unwrap(shared) {
+            Ok(shared) => finish(
+                &shared.transport,
+                &shared
+                    .slot
+                    .into_inner()
+                    .unwrap_or_else(PoisonError::into_inner),
+                response,
+            ),
+            Err(shared) => finish_shared(&shared, response),
+        };
+        Poll::Ready(Ok(response))
     }
 }
 
@@ -230,21 +243,40 @@ impl<F, T> fmt::Debug for ResponseFuture<F, T> {
     }
 }
 
-/// Saves the slot's session into the response.
-fn finish<T: SessionSchema>(shared: &Shared<T>, mut response: Response) -> Response {
+/// Saves the slot's session into the response, while the slot is shared.
+fn finish_shared<T: SessionSchema>(shared: &Shared<T>, response: Response) -> Response {
     let slot = lock(&shared.slot);
     // Never extracted: nothing to do. Still out (moved into a task): not saved.
     let (true, Some(state)) = (slot.loaded, slot.state.as_ref()) else {
         return response;
     };
-    match shared.transport.save(state, slot.source) {
+    let saved = shared.transport.save(state, slot.source);
+    drop(slot);
+    respond(saved, response)
+}
+
+/// Saves the slot's session into the response.
+fn finish<T: SessionSchema>(
+    transport: &Transport<T>,
+    slot: &Slot<T>,
+    response: Response,
+) -> Response {
+    // Never extracted: nothing to do. Still out (moved into a task): not saved.
+    let (true, Some(state)) = (slot.loaded, slot.state.as_ref()) else {
+        return response;
+    };
+    respond(transport.save(state, slot.source), response)
+}
+
+/// The response with the session's cookie, or the `500` replacing it.
+fn respond(saved: Result<Option<HeaderValue>, SealError>, mut response: Response) -> Response {
+    match saved {
         Ok(Some(cookie)) => {
             response.headers_mut().append(SET_COOKIE, cookie);
             response
         }
         Ok(None) => response,
         Err(error) => {
-            drop(slot);
             let mut response = (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "the session could not be saved",
@@ -314,10 +346,10 @@ fn merge<T: SessionSchema>(into: &mut SessionState<T>, from: &mut SessionState<T
     }
     if from.status.cleared && !into.status.cleared {
         into.clear();
-        into.id = std::mem::take(&mut from.id);
+        into.replace_id(std::mem::take(&mut from.id));
     }
     if from.status.id_changed {
-        into.id = std::mem::take(&mut from.id);
+        into.replace_id(std::mem::take(&mut from.id));
         into.status.id_changed = true;
     }
     if from.delete_id.is_some() {

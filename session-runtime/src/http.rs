@@ -54,7 +54,6 @@
 //!   removal cookie has no `Max-Age=0`, as h3 writes them.
 
 use std::fmt;
-use std::fmt::Write as _;
 
 use cookie::time::{Duration as CookieDuration, OffsetDateTime};
 use cookie::{Cookie, CookieBuilder};
@@ -104,6 +103,11 @@ pub struct Transport<T> {
     config: SessionConfig<T>,
     /// The name on the wire (with `__Host-` when asked for).
     cookie_name: String,
+    /// `cookie_name=`, the start of a written cookie.
+    name_eq: String,
+    /// Whether a `Cookie` pair can carry this name at all: a name with `=`
+    /// or `;` in it, or with whitespace around it, never matches.
+    findable: bool,
     header: Option<HeaderName>,
     /// The attributes after `name=value`, as the `cookie` crate writes them
     /// (without `Max-Age` and `Expires`, which come last).
@@ -141,9 +145,13 @@ impl<T: SessionSchema> Transport<T> {
         let max_age = config.format().cookie_max_age();
         let removal = HeaderValue::try_from(removal)
             .expect("the cookie path and domain are valid header values");
+        let name_eq = format!("{cookie_name}=");
+        let findable = !cookie_name.contains(['=', ';']) && cookie_name.trim() == cookie_name;
         Self {
             config,
             cookie_name,
+            name_eq,
+            findable,
             header,
             attributes,
             removal,
@@ -188,20 +196,41 @@ impl<T: SessionSchema> Transport<T> {
     /// is split as the `cookie` crate's `split_parse` does (on `;`, names
     /// and values trimmed), without building a cookie per pair; a
     /// double-quoted value is unquoted.
+    ///
+    /// The line is visible ASCII (`HeaderValue::to_str`), so the only
+    /// whitespace to trim is spaces and tabs.
     fn find_cookie<'h>(&self, line: &'h str) -> Option<&'h str> {
-        line.split(';').find_map(|pair| {
-            let (name, value) = pair.split_once('=')?;
-            if name.trim() != self.cookie_name {
+        if !self.findable {
+            return None;
+        }
+        let name = self.cookie_name.as_bytes();
+        let bytes = line.as_bytes();
+        let mut at = 0;
+        loop {
+            let end = line[at..].find(';').map_or(line.len(), |i| at + i);
+            let start = skip_blanks(bytes, at, end);
+            if bytes[start..end].starts_with(name) {
+                let eq = skip_blanks(bytes, start + name.len(), end);
+                if eq < end && bytes[eq] == b'=' {
+                    let from = skip_blanks(bytes, eq + 1, end);
+                    let mut to = end;
+                    while to > from && matches!(bytes[to - 1], b' ' | b'\t') {
+                        to -= 1;
+                    }
+                    let value = &line[from..to];
+                    return Some(
+                        value
+                            .strip_prefix('"')
+                            .and_then(|v| v.strip_suffix('"'))
+                            .unwrap_or(value),
+                    );
+                }
+            }
+            if end == line.len() {
                 return None;
             }
-            let value = value.trim();
-            Some(
-                value
-                    .strip_prefix('"')
-                    .and_then(|v| v.strip_suffix('"'))
-                    .unwrap_or(value),
-            )
-        })
+            at = end + 1;
+        }
     }
 
     /// Loads the request's session; a missing or rejected seal gives a
@@ -238,12 +267,21 @@ impl<T: SessionSchema> Transport<T> {
         if source == Source::Header && !removing && !session.is_dirty() {
             return Ok(None);
         }
-        match session.save(&self.config)? {
+        match session.save_action(&self.config) {
             Saved::Unchanged => Ok(None),
             Saved::Remove => Ok(Some(self.removal_cookie())),
-            Saved::Write(sealed) => Ok(Some(
-                self.set_cookie(&sealed, session.expires_at_ms(&self.config)),
-            )),
+            Saved::Write(_) => {
+                // Sealed straight into the `Set-Cookie` line, sized exactly.
+                let lifetime = self.lifetime(session.expires_at_ms(&self.config));
+                let mut out = session.seal_into(
+                    &self.config,
+                    self.name_eq.as_bytes(),
+                    self.attributes.len() + lifetime.len(),
+                )?;
+                out.extend_from_slice(self.attributes.as_bytes());
+                lifetime.write(&mut out);
+                Ok(Some(header_value(out)))
+            }
         }
     }
 
@@ -277,25 +315,29 @@ impl<T> Transport<T> {
     /// # Panics
     /// If `sealed` holds bytes a header cannot (a seal never does).
     pub fn set_cookie(&self, sealed: &str, expires_at_ms: Option<u64>) -> HeaderValue {
-        let mut out = String::with_capacity(
-            self.cookie_name.len() + 1 + sealed.len() + self.attributes.len() + 64,
+        let lifetime = self.lifetime(expires_at_ms);
+        let mut out = Vec::with_capacity(
+            self.name_eq.len() + sealed.len() + self.attributes.len() + lifetime.len(),
         );
-        out.push_str(&self.cookie_name);
-        out.push('=');
-        out.push_str(sealed);
-        out.push_str(&self.attributes);
-        if let Some(at) = expires_at_ms {
-            if self.max_age {
-                let left = at.saturating_sub(self.config.now_ms()) / 1000;
-                let _ = write!(out, "; Max-Age={left}");
-            }
-            let at = i64::try_from(at / 1000).unwrap_or(i64::MAX);
-            if let Ok(at) = OffsetDateTime::from_unix_timestamp(at) {
-                out.push_str("; Expires=");
-                http_date(&mut out, at);
-            }
-        }
-        HeaderValue::try_from(out).expect("a seal is a valid header value")
+        out.extend_from_slice(self.name_eq.as_bytes());
+        out.extend_from_slice(sealed.as_bytes());
+        out.extend_from_slice(self.attributes.as_bytes());
+        lifetime.write(&mut out);
+        header_value(out)
+    }
+
+    /// The lifetime attributes of a cookie expiring at `expires_at_ms`.
+    fn lifetime(&self, expires_at_ms: Option<u64>) -> Lifetime {
+        let Some(at) = expires_at_ms else {
+            return Lifetime::default();
+        };
+        let max_age = self
+            .max_age
+            .then(|| at.saturating_sub(self.config.now_ms()) / 1000);
+        let expires = i64::try_from(at / 1000)
+            .ok()
+            .and_then(|at| OffsetDateTime::from_unix_timestamp(at).ok());
+        Lifetime { max_age, expires }
     }
 
     /// The `Set-Cookie` value that removes the session cookie: an empty
@@ -331,24 +373,111 @@ fn cookie_attributes<'c, T>(
     cookie
 }
 
+/// A `Set-Cookie` line as a header value.
+///
+/// # Panics
+/// If the line holds bytes a header cannot: a seal never does, and the
+/// attributes were checked when the transport was built.
+fn header_value(line: Vec<u8>) -> HeaderValue {
+    HeaderValue::try_from(line).expect("a seal is a valid header value")
+}
+
+/// The index of the first byte at or after `at` (and before `end`) that
+/// is not a space or a tab.
+fn skip_blanks(bytes: &[u8], mut at: usize, end: usize) -> usize {
+    while at < end && matches!(bytes[at], b' ' | b'\t') {
+        at += 1;
+    }
+    at
+}
+
+/// `Max-Age` (seconds left) and `Expires` of a written cookie; neither for
+/// a browser-session cookie.
+#[derive(Default)]
+struct Lifetime {
+    max_age: Option<u64>,
+    expires: Option<OffsetDateTime>,
+}
+
+impl Lifetime {
+    const MAX_AGE: &'static str = "; Max-Age=";
+    const EXPIRES: &'static str = "; Expires=";
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`.
+    const DATE_LEN: usize = 29;
+
+    /// How many bytes [`write`](Self::write) appends.
+    fn len(&self) -> usize {
+        let max_age = self
+            .max_age
+            .map_or(0, |n| Self::MAX_AGE.len() + decimal_len(n));
+        let expires = self
+            .expires
+            .map_or(0, |_| Self::EXPIRES.len() + Self::DATE_LEN);
+        max_age + expires
+    }
+
+    fn write(&self, out: &mut Vec<u8>) {
+        if let Some(n) = self.max_age {
+            out.extend_from_slice(Self::MAX_AGE.as_bytes());
+            push_decimal(out, n);
+        }
+        if let Some(at) = self.expires {
+            out.extend_from_slice(Self::EXPIRES.as_bytes());
+            http_date(out, at);
+        }
+    }
+}
+
+/// The number of decimal digits of `n`.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |log| log as usize + 1)
+}
+
+/// Appends `n` in decimal.
+fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `n` (below 10 000) as `width` zero-padded decimal digits.
+fn push_padded(out: &mut Vec<u8>, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        out.push(b'0' + (n / 10u32.pow(place) % 10) as u8);
+    }
+}
+
 /// Writes `at` as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the
-/// form the `cookie` crate writes `Expires` in.
-fn http_date(out: &mut String, at: OffsetDateTime) {
+/// form the `cookie` crate writes `Expires` in. `at` is after 1970 and,
+/// as `OffsetDateTime` goes, before the year 10 000: the year has 4 digits.
+fn http_date(out: &mut Vec<u8>, at: OffsetDateTime) {
     const DAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
-    let day = DAYS[usize::from(at.weekday().number_days_from_monday())];
-    let month = MONTHS[usize::from(u8::from(at.month()) - 1)];
-    let _ = write!(
-        out,
-        "{day}, {:02} {month} {:04} {:02}:{:02}:{:02} GMT",
-        at.day(),
-        at.year(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    );
+    out.extend_from_slice(DAYS[usize::from(at.weekday().number_days_from_monday())].as_bytes());
+    out.extend_from_slice(b", ");
+    push_padded(out, u32::from(at.day()), 2);
+    out.push(b' ');
+    out.extend_from_slice(MONTHS[usize::from(u8::from(at.month()) - 1)].as_bytes());
+    out.push(b' ');
+    push_padded(out, at.year().unsigned_abs(), 4);
+    out.push(b' ');
+    push_padded(out, u32::from(at.hour()), 2);
+    out.push(b':');
+    push_padded(out, u32::from(at.minute()), 2);
+    out.push(b':');
+    push_padded(out, u32::from(at.second()), 2);
+    out.extend_from_slice(b" GMT");
 }
 
 impl<T> fmt::Debug for Transport<T> {

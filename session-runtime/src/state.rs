@@ -19,8 +19,10 @@ use crate::session::{Saved, Session};
 pub struct SessionState<T> {
     pub(crate) data: T,
     pub(crate) id: String,
-    /// The id the session had when it was loaded or created.
-    pub(crate) original_id: String,
+    /// The id the session had when it was loaded or created, once the id
+    /// changed (`None` while it is still [`id`](Self::id): a loaded session
+    /// then holds its id once).
+    pub(crate) original_id: Option<String>,
     pub(crate) delete_id: Option<String>,
     pub(crate) created_ms: u64,
     pub(crate) last_seen_ms: u64,
@@ -78,7 +80,7 @@ impl<T: SessionSchema> SessionState<T> {
     pub(crate) fn fresh(id: String, now_ms: u64) -> Self {
         Self {
             data: T::new_default(),
-            original_id: id.clone(),
+            original_id: None,
             id,
             delete_id: None,
             created_ms: now_ms,
@@ -103,7 +105,7 @@ impl<T: SessionSchema> SessionState<T> {
         Self {
             data: std::mem::replace(&mut self.data, T::new_default()),
             id: std::mem::take(&mut self.id),
-            original_id: std::mem::take(&mut self.original_id),
+            original_id: self.original_id.take(),
             delete_id: self.delete_id.take(),
             created_ms: self.created_ms,
             last_seen_ms: self.last_seen_ms,
@@ -170,6 +172,13 @@ impl<T: SessionSchema> SessionState<T> {
         self.dirty |= 1 << index;
     }
 
+    /// Gives the session the id `id`, remembering the id it had when it
+    /// was loaded or created; returns that original id.
+    pub(crate) fn replace_id(&mut self, id: String) -> &str {
+        let old = std::mem::replace(&mut self.id, id);
+        self.original_id.get_or_insert(old)
+    }
+
     pub(crate) fn reset_data(&mut self) {
         self.data = T::new_default();
         self.present = 0;
@@ -199,20 +208,29 @@ impl<T: SessionSchema> SessionState<T> {
         let limit = config
             .max_size()
             .saturating_sub(config.cookie_name().len() + 1);
-        let opened = seal::open(config.key_ring(), config.cookie_name(), sealed, limit)?;
-        let mut inner = envelope::decode::<T>(&opened.plaintext)?;
-        let now = config.now_ms();
-        if let Some(max_age) = config.max_age()
-            && now.saturating_sub(inner.created_ms) > as_ms(max_age)
-        {
-            return Err(UnsealError::Expired(Expiry::Absolute));
+        let (inner, by_primary) = seal::open(
+            config.key_ring(),
+            config.cookie_name(),
+            sealed,
+            limit,
+            |plaintext, by_primary| (envelope::decode::<T>(plaintext), by_primary),
+        )?;
+        let mut inner = inner?;
+        // The clock is read only when there is a lifetime to check.
+        if config.max_age().is_some() || config.idle_timeout().is_some() {
+            let now = config.now_ms();
+            if let Some(max_age) = config.max_age()
+                && now.saturating_sub(inner.created_ms) > as_ms(max_age)
+            {
+                return Err(UnsealError::Expired(Expiry::Absolute));
+            }
+            if let Some(idle) = config.idle_timeout()
+                && now.saturating_sub(inner.last_seen_ms) > as_ms(idle)
+            {
+                return Err(UnsealError::Expired(Expiry::Idle));
+            }
         }
-        if let Some(idle) = config.idle_timeout()
-            && now.saturating_sub(inner.last_seen_ms) > as_ms(idle)
-        {
-            return Err(UnsealError::Expired(Expiry::Idle));
-        }
-        inner.status.reseal = !opened.by_primary;
+        inner.status.reseal = !by_primary;
         Ok(T::Fields::from_inner(inner))
     }
 
@@ -240,6 +258,43 @@ impl<T: SessionSchema> SessionState<T> {
         if let crate::format::SessionFormat::H3(format) = config.format() {
             return crate::h3::seal(self, config, format);
         }
+        let sealed = self.seal_native(config, &[], 0)?;
+        // base64url is ASCII: the lossy branch is never taken.
+        Ok(String::from_utf8(sealed)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+    }
+
+    /// Seals the session as [`seal`](Self::seal) does, into a buffer that
+    /// starts with `prefix` and has exactly `room` bytes to spare after the
+    /// sealed value (for the rest of a `Set-Cookie` line).
+    ///
+    /// # Errors
+    /// As [`seal`](Self::seal).
+    #[cfg(feature = "http")]
+    pub(crate) fn seal_into(
+        &self,
+        config: &SessionConfig<T>,
+        prefix: &[u8],
+        room: usize,
+    ) -> Result<Vec<u8>, SealError> {
+        #[cfg(feature = "h3")]
+        if let crate::format::SessionFormat::H3(format) = config.format() {
+            let sealed = crate::h3::seal(self, config, format)?;
+            let mut out = Vec::with_capacity(prefix.len() + sealed.len() + room);
+            out.extend_from_slice(prefix);
+            out.extend_from_slice(sealed.as_bytes());
+            return Ok(out);
+        }
+        self.seal_native(config, prefix, room)
+    }
+
+    /// The native format's seal, after `prefix`, with `room` to spare.
+    fn seal_native(
+        &self,
+        config: &SessionConfig<T>,
+        prefix: &[u8],
+        room: usize,
+    ) -> Result<Vec<u8>, SealError> {
         let inner = self;
         if inner.status.destroyed {
             return Err(SealError::Destroyed);
@@ -254,18 +309,24 @@ impl<T: SessionSchema> SessionState<T> {
         envelope::encode(inner, created, now, &mut frame)?;
         let name_len = config.cookie_name().len() + 1;
         let plaintext_len = frame.len() - seal::HEADER_LEN;
-        let len = name_len + seal::encoded_len(plaintext_len + seal::OVERHEAD);
+        let sealed_len = seal::encoded_len(plaintext_len + seal::OVERHEAD);
+        let len = name_len + sealed_len;
         if len > config.max_size() {
             return Err(SealError::TooLarge {
                 len,
                 limit: config.max_size(),
             });
         }
-        Ok(seal::seal_frame(
+        let mut out = Vec::with_capacity(prefix.len() + sealed_len + room);
+        out.extend_from_slice(prefix);
+        seal::seal_frame_into(
             config.key_ring(),
             config.cookie_name(),
             frame,
-        ))
+            &mut out,
+            room,
+        );
+        Ok(out)
     }
 
     /// Decides what the response does with the cookie, sealing if needed.
@@ -278,15 +339,24 @@ impl<T: SessionSchema> SessionState<T> {
     /// # Errors
     /// As [`SessionState::seal`].
     pub fn save(&self, config: &SessionConfig<T>) -> Result<Saved, SealError> {
+        match self.save_action(config) {
+            Saved::Write(_) => self.seal(config).map(Saved::Write),
+            action => Ok(action),
+        }
+    }
+
+    /// What [`save`](Self::save) does, without sealing: `Write` carries
+    /// an empty string.
+    pub(crate) fn save_action(&self, config: &SessionConfig<T>) -> Saved {
         let inner = self;
         let status = inner.status;
         if status.destroyed || (status.cleared && !inner.is_dirty()) {
-            return Ok(Saved::Remove);
+            return Saved::Remove;
         }
         if inner.is_dirty() || status.reseal || self.idle_window_half_gone(config) {
-            return self.seal(config).map(Saved::Write);
+            return Saved::Write(String::new());
         }
-        Ok(Saved::Unchanged)
+        Saved::Unchanged
     }
 
     fn idle_window_half_gone(&self, config: &SessionConfig<T>) -> bool {
@@ -405,10 +475,11 @@ impl<T: SessionSchema> SessionState<T> {
         if inner.status.destroyed {
             return;
         }
-        inner.id = crate::id::generate_id();
+        let original = inner.replace_id(crate::id::generate_id());
+        let original = delete_old.then(|| original.to_owned());
         inner.status.id_changed = true;
-        if delete_old {
-            inner.delete_id = Some(inner.original_id.clone());
+        if original.is_some() {
+            inner.delete_id = original;
         }
     }
 
@@ -428,8 +499,8 @@ impl<T: SessionSchema> SessionState<T> {
         inner.status.id_changed = false;
         inner.status.cleared = true;
         inner.status.is_new = true;
-        inner.delete_id = Some(inner.original_id.clone());
-        inner.id = crate::id::generate_id();
+        let original = inner.replace_id(crate::id::generate_id()).to_owned();
+        inner.delete_id = Some(original);
     }
 }
 
