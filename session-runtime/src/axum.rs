@@ -216,22 +216,19 @@ where
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let response = ready!(this.inner.poll(cx))?;
-        let shared = this
+        let mut shared = this
             .shared
             .take()
             .expect("ResponseFuture polled after completion");
         // Usually the last reference by now (the request's extensions and
-        // the handler's session are gone): take the slot without locking.
-        let response = match Arc::try_unwrap(shared) {
-            Ok(shared) => finish(
-                &shared.transport,
-                &shared
-                    .slot
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner),
+        // the handler's session are gone): read the slot without locking.
+        let response = match Arc::get_mut(&mut shared) {
+            Some(Shared { transport, slot }) => finish(
+                transport,
+                slot.get_mut().unwrap_or_else(PoisonError::into_inner),
                 response,
             ),
-            Err(shared) => finish_shared(&shared, response),
+            None => finish_shared(&shared, response),
         };
         Poll::Ready(Ok(response))
     }
