@@ -11,6 +11,9 @@ use crate::format::SessionFormat;
 use crate::key::KeyRing;
 use crate::schema::SessionSchema;
 
+/// Makes session ids (see [`SessionConfig::with_id_generator`]).
+pub(crate) type IdGenerator = Arc<dyn Fn() -> String + Send + Sync>;
+
 /// What browsers keep of one cookie (`name=value`), and so the default size limit.
 pub const DEFAULT_MAX_SIZE: usize = 4096;
 
@@ -42,7 +45,7 @@ pub struct SessionConfig<T> {
     idle_timeout: Option<Duration>,
     max_size: usize,
     clock: Arc<dyn Clock>,
-    generate_id: Arc<dyn Fn() -> String + Send + Sync>,
+    generate_id: IdGenerator,
     cookie: CookieOptions,
     format: SessionFormat,
     schema: PhantomData<fn() -> T>,
@@ -205,6 +208,10 @@ impl<T> SessionConfig<T> {
 
     pub(crate) fn new_id(&self) -> String {
         (self.generate_id)()
+    }
+
+    pub(crate) fn id_generator(&self) -> &IdGenerator {
+        &self.generate_id
     }
 
     /// Sets the sealed format (default [`SessionFormat::Native`]; with

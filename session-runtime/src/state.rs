@@ -4,9 +4,10 @@
 use serde_json::value::RawValue;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::config::SessionConfig;
+use crate::config::{IdGenerator, SessionConfig};
 use crate::envelope;
 use crate::error::{Expiry, SealError, UnsealError};
 use crate::schema::{FieldBits, SessionFields, SessionSchema, SessionValue};
@@ -42,6 +43,9 @@ pub struct SessionState<T> {
     /// Where this state goes when it is dropped (set by the HTTP layers:
     /// a handler never has to hand the session back).
     pub(crate) sink: Option<Sink<T>>,
+    /// The configuration's id generator, for ids given after loading
+    /// (`regenerate_id`, `clear`); `None` uses [`generate_id`](crate::generate_id).
+    pub(crate) id_generator: Option<IdGenerator>,
 }
 
 /// Receives a session state when it is dropped.
@@ -51,7 +55,7 @@ pub(crate) trait WriteBack<T>: Send + Sync {
 }
 
 /// A handle to a [`WriteBack`].
-pub(crate) type Sink<T> = std::sync::Arc<dyn WriteBack<T>>;
+pub(crate) type Sink<T> = Arc<dyn WriteBack<T>>;
 
 /// Hands the state to its sink, if it has one.
 impl<T> Drop for SessionState<T> {
@@ -96,6 +100,7 @@ impl<T: SessionSchema> SessionState<T> {
                 ..Status::default()
             },
             sink: None,
+            id_generator: None,
         }
     }
 
@@ -117,6 +122,7 @@ impl<T: SessionSchema> SessionState<T> {
             flash_error: self.flash_error.take(),
             status: self.status,
             sink: self.sink.take(),
+            id_generator: self.id_generator.take(),
         }
     }
 
@@ -174,6 +180,13 @@ impl<T: SessionSchema> SessionState<T> {
 
     /// Gives the session the id `id`, remembering the id it had when it
     /// was loaded or created; returns that original id.
+    /// A new id from the configuration's generator.
+    fn next_id(&self) -> String {
+        self.id_generator
+            .as_ref()
+            .map_or_else(crate::id::generate_id, |generate| generate())
+    }
+
     pub(crate) fn replace_id(&mut self, id: String) -> &str {
         let old = std::mem::replace(&mut self.id, id);
         self.original_id.get_or_insert(old)
@@ -192,7 +205,9 @@ impl<T: SessionSchema> SessionState<T> {
     /// A new, empty session with a fresh id.
     #[allow(clippy::new_ret_no_self, reason = "the session type wraps this state")]
     pub fn new(config: &SessionConfig<T>) -> Session<T> {
-        T::Fields::from_inner(Self::fresh(config.new_id(), config.now_ms()))
+        let mut state = Self::fresh(config.new_id(), config.now_ms());
+        state.id_generator = Some(Arc::clone(config.id_generator()));
+        T::Fields::from_inner(state)
     }
 
     /// Opens a sealed value.
@@ -203,7 +218,9 @@ impl<T: SessionSchema> SessionState<T> {
     pub fn unseal(config: &SessionConfig<T>, sealed: &str) -> Result<Session<T>, UnsealError> {
         #[cfg(feature = "h3")]
         if let crate::format::SessionFormat::H3(format) = config.format() {
-            return crate::h3::unseal(config, format, sealed);
+            let mut session = crate::h3::unseal(config, format, sealed)?;
+            session.id_generator = Some(Arc::clone(config.id_generator()));
+            return Ok(session);
         }
         let limit = config
             .max_size()
@@ -231,6 +248,7 @@ impl<T: SessionSchema> SessionState<T> {
             }
         }
         inner.status.reseal = !by_primary;
+        inner.id_generator = Some(Arc::clone(config.id_generator()));
         Ok(T::Fields::from_inner(inner))
     }
 
@@ -475,7 +493,7 @@ impl<T: SessionSchema> SessionState<T> {
         if inner.status.destroyed {
             return;
         }
-        let original = inner.replace_id(crate::id::generate_id());
+        let original = inner.replace_id(inner.next_id());
         let original = delete_old.then(|| original.to_owned());
         inner.status.id_changed = true;
         if original.is_some() {
@@ -499,7 +517,7 @@ impl<T: SessionSchema> SessionState<T> {
         inner.status.id_changed = false;
         inner.status.cleared = true;
         inner.status.is_new = true;
-        let original = inner.replace_id(crate::id::generate_id()).to_owned();
+        let original = inner.replace_id(inner.next_id()).to_owned();
         inner.delete_id = Some(original);
     }
 }

@@ -67,9 +67,26 @@ fn ids_are_unique_and_url_safe() {
 }
 
 #[test]
-fn custom_id_generator_is_used() {
-    let config = config().with_id_generator(|| "fixed-id".to_owned());
-    assert_eq!(Session::<App>::new(&config).id(), "fixed-id");
+fn custom_id_generator_is_used_for_every_id() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let counter = Arc::new(AtomicU32::new(0));
+    let next = Arc::clone(&counter);
+    let config = config()
+        .with_id_generator(move || format!("id-{}", next.fetch_add(1, Ordering::SeqCst) + 1));
+    let mut session = Session::<App>::new(&config);
+    assert_eq!(session.id(), "id-1");
+    session.set_visits(1);
+    let mut loaded = next_request(&config, &session);
+    loaded.regenerate_id(true);
+    assert_eq!(
+        loaded.id(),
+        "id-2",
+        "regenerated ids come from the generator too"
+    );
+    assert_eq!(loaded.delete_id(), Some("id-1"));
+    loaded.clear();
+    assert_eq!(loaded.id(), "id-3");
 }
 
 #[test]

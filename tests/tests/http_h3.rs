@@ -289,8 +289,9 @@ async fn clear_sets_max_age_zero() {
     let cookie = cleared.cookie();
     assert_eq!(cookie.value(), "");
     assert_eq!(cookie.max_age(), Some(cookie::time::Duration::ZERO));
-    // The jar dropped it: the next request starts over.
-    assert_eq!(env.get("/").await.body, "id=2 foo=- hits=0");
+    // The jar dropped it: the next request starts over. (`clear()` took id 2
+    // from the generator for the cleared session, so the fresh one is 3.)
+    assert_eq!(env.get("/").await.body, "id=3 foo=- hits=0");
 }
 
 #[tokio::test]
