@@ -56,6 +56,16 @@
 //! fields) and `set_<f>(v)`; optional fields also get `unset_<f>()` and
 //! `has_<f>()`. Keys starting with `__` are reserved.
 
+//!
+//! # Features
+//!
+//! | feature | what it adds |
+//! |---|---|
+//! | `derive` (default) | `#[derive(Session)]`, re-exported here |
+//! | `http` | `http::Transport`: sessions from `http::HeaderMap`s, and the response's `Set-Cookie` |
+//! | `axum` | `axum::SessionLayer` and the `Session<T>` extractor (implies `http`) |
+//! | `h3` | the `h3` and `iron` modules: h3/Nuxt's sealed sessions (iron `Fe26.2`), to share sessions with a Nuxt/h3 app |
+
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod clock;
