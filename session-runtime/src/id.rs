@@ -1,7 +1,6 @@
 //! Session ids.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use crate::seal::encode_base64;
 
 /// A new session id: 128 random bits from a CSPRNG, as 22 URL-safe characters.
 ///
@@ -13,5 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 pub fn generate_id() -> String {
     let mut bytes = [0u8; 16];
     rand::fill(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    let mut text = Vec::with_capacity(22);
+    encode_base64(&bytes, &mut text);
+    String::from_utf8(text).expect("base64url is ASCII")
 }
