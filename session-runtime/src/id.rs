@@ -4,6 +4,9 @@ use crate::seal::encode_base64;
 
 /// A new session id: 128 random bits from a CSPRNG, as 22 URL-safe characters.
 ///
+/// # Panics
+/// Never: base64url text is ASCII.
+///
 /// ```
 /// let id = session_runtime::generate_id();
 /// assert_eq!(id.len(), 22);
