@@ -186,6 +186,7 @@ where
                 state: None,
                 source: Source::None,
                 loaded: false,
+                new_identity: None,
             }),
         });
         req.extensions_mut().insert(Handle(Arc::clone(&shared)));
@@ -305,6 +306,10 @@ struct Slot<T> {
     source: Source,
     /// Whether the session was extracted (and so unsealed) at all.
     loaded: bool,
+    /// The id and creation time of the first copy when the request had no
+    /// valid session: later copies take them, so that all copies (and the
+    /// cookie) agree on one new session.
+    new_identity: Option<(String, u64)>,
 }
 
 /// The request extension pointing at the slot.
@@ -405,11 +410,22 @@ pub fn from_parts<T: SessionSchema>(parts: &Parts) -> Result<Session<T>, Missing
         state
     } else {
         let loaded = shared.transport.load(&parts.headers);
+        let source = loaded.source;
+        let mut state = loaded.session.into_inner();
         if !slot.loaded {
             slot.loaded = true;
-            slot.source = loaded.source;
+            slot.source = source;
+            if state.status.is_new {
+                slot.new_identity = Some((state.id.clone(), state.created_ms));
+            }
+        } else if state.status.is_new
+            && let Some((id, created_ms)) = &slot.new_identity
+        {
+            state.id.clone_from(id);
+            state.created_ms = *created_ms;
+            state.last_seen_ms = *created_ms;
         }
-        loaded.session.into_inner()
+        state
     };
     drop(slot);
     state.sink = Some(Arc::clone(shared) as Arc<dyn WriteBack<T>>);

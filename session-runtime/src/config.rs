@@ -336,6 +336,17 @@ impl<T> SessionConfig<T> {
         self.cookie.host_prefix
     }
 
+    /// The length of the cookie's name on the wire (with `__Host-` when
+    /// asked for): what the size limit counts beside the value.
+    pub(crate) fn wire_name_len(&self) -> usize {
+        self.cookie_name().len()
+            + if self.host_prefix() {
+                "__Host-".len()
+            } else {
+                0
+            }
+    }
+
     /// The name of the session header, lowercased, or `None` when turned off.
     ///
     /// ```

@@ -147,8 +147,10 @@ pub(crate) fn decode_fields<T: SessionSchema>(
         return Err(invalid("trailing characters after the session object"));
     }
     inner.status = Status::default();
-    // Flash values that arrived are dropped on the next save.
-    inner.dirty |= inner.flash_in;
+    // A `null` in an optional field decodes to `None`: not a value.
+    inner.present &= inner.data.present_fields();
+    // Flash values that arrived make the session dirty (see
+    // `SessionState::is_dirty`), without counting as written fields.
     Ok(())
 }
 

@@ -70,6 +70,7 @@ use crate::key::Key;
 use crate::schema::{SessionFields, SessionSchema};
 use crate::session::Session;
 use crate::state::SessionState;
+use crate::state::as_ms;
 
 /// The h3 cookie and session name.
 pub const H3_COOKIE_NAME: &str = "h3";
@@ -259,7 +260,7 @@ pub(crate) fn seal<T: SessionSchema>(
         .codec()
         .seal_with_ttl(&json, now, ttl)
         .map_err(SealError::Iron)?;
-    let len = config.cookie_name().len() + 1 + sealed.len();
+    let len = config.wire_name_len() + 1 + sealed.len();
     if len > config.max_size() {
         return Err(SealError::TooLarge {
             len,
@@ -275,9 +276,7 @@ pub(crate) fn unseal<T: SessionSchema>(
     format: &H3Format,
     sealed: &str,
 ) -> Result<Session<T>, UnsealError> {
-    let limit = config
-        .max_size()
-        .saturating_sub(config.cookie_name().len() + 1);
+    let limit = config.max_size().saturating_sub(config.wire_name_len() + 1);
     if sealed.len() > limit {
         return Err(UnsealError::TooLarge {
             len: sealed.len(),
@@ -421,10 +420,6 @@ fn js_time(raw: &RawValue) -> Option<u64> {
         reason = "checked above: finite, at least 1 and below u64::MAX"
     )]
     Some(ms as u64)
-}
-
-fn as_ms(d: Duration) -> u64 {
-    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
 #[cfg(test)]

@@ -263,8 +263,8 @@ impl<T: SessionSchema> Transport<T> {
         source: Source,
     ) -> Result<Option<HeaderValue>, SealError> {
         let status = session.status;
-        let removing = status.destroyed || (status.cleared && !session.is_dirty());
-        if source == Source::Header && !removing && !session.is_dirty() {
+        let removing = status.destroyed || (status.cleared && !session.was_written());
+        if source == Source::Header && !removing && !session.was_written() {
             return Ok(None);
         }
         match session.save_action(&self.config) {
@@ -366,7 +366,9 @@ fn cookie_attributes<'c, T>(
     if config.host_prefix() {
         return cookie.secure(true).path("/");
     }
-    cookie = cookie.secure(config.secure()).path(config.cookie_path());
+    // Browsers reject `SameSite=None` without `Secure`.
+    let secure = config.secure() || config.same_site() == Some(SameSite::None);
+    cookie = cookie.secure(secure).path(config.cookie_path());
     if let Some(domain) = config.cookie_domain() {
         cookie = cookie.domain(domain);
     }

@@ -156,7 +156,17 @@ impl fmt::Display for IronError {
             Self::WrongPrefix => f.write_str("Wrong mac prefix"),
             Self::InvalidExpiration => f.write_str("Invalid expiration"),
             Self::Expired { .. } => f.write_str("Expired seal"),
-            Self::UnknownPasswordId(id) => write!(f, "Cannot find password: {id}"),
+            // The id comes from the sealed text: shown as is only when it is
+            // short and printable, so a forged one cannot flood or forge logs.
+            Self::UnknownPasswordId(id)
+                if id.len() <= 64 && id.bytes().all(|b| b.is_ascii_graphic()) =>
+            {
+                write!(f, "Cannot find password: {id}")
+            }
+            Self::UnknownPasswordId(id) => {
+                let shown: String = id.chars().take(32).flat_map(char::escape_default).collect();
+                write!(f, "Cannot find password: {shown}... ({} bytes)", id.len())
+            }
             Self::BadHmac => f.write_str("Bad hmac value"),
             Self::InvalidBase64 { field } => write!(f, "Invalid base64url in the {field} field"),
             Self::InvalidIv { len } => write!(f, "Invalid IV length: {len} bytes, expected 16"),

@@ -130,7 +130,7 @@ impl<T: SessionSchema> SessionState<T> {
     #[inline]
     #[doc(hidden)]
     pub fn write(&mut self, index: usize, present: bool, write: impl FnOnce(&mut T)) {
-        if self.status.destroyed {
+        if self.status.destroyed || index >= T::SCHEMA.keys.len() {
             return;
         }
         write(&mut self.data);
@@ -143,17 +143,10 @@ impl<T: SessionSchema> SessionState<T> {
         }
     }
 
-    /// Whether field `index` holds a value.
-    #[inline]
-    #[doc(hidden)]
-    pub fn has(&self, index: usize) -> bool {
-        self.present & (1 << index) != 0
-    }
-
     /// Flashes `value` into field `index` for the next request.
     #[doc(hidden)]
     pub fn flash<V: SessionValue>(&mut self, index: usize, value: &V) {
-        if self.status.destroyed {
+        if self.status.destroyed || index >= T::SCHEMA.keys.len() {
             return;
         }
         self.flash_out.retain(|(i, _)| *i != index);
@@ -168,7 +161,7 @@ impl<T: SessionSchema> SessionState<T> {
     /// Cancels a flash set in this request for field `index`.
     #[doc(hidden)]
     pub fn unflash(&mut self, index: usize) {
-        if self.status.destroyed {
+        if self.status.destroyed || index >= T::SCHEMA.keys.len() {
             return;
         }
         self.flash_out.retain(|(i, _)| *i != index);
@@ -178,8 +171,6 @@ impl<T: SessionSchema> SessionState<T> {
         self.dirty |= 1 << index;
     }
 
-    /// Gives the session the id `id`, remembering the id it had when it
-    /// was loaded or created; returns that original id.
     /// A new id from the configuration's generator.
     fn next_id(&self) -> String {
         self.id_generator
@@ -187,6 +178,8 @@ impl<T: SessionSchema> SessionState<T> {
             .map_or_else(crate::id::generate_id, |generate| generate())
     }
 
+    /// Gives the session the id `id`, remembering the id it had when it
+    /// was loaded or created; returns that original id.
     pub(crate) fn replace_id(&mut self, id: String) -> &str {
         let old = std::mem::replace(&mut self.id, id);
         self.original_id.get_or_insert(old)
@@ -197,6 +190,7 @@ impl<T: SessionSchema> SessionState<T> {
         self.present = 0;
         self.flash_in = 0;
         self.flash_out.clear();
+        self.flash_error = None;
         self.extra.clear();
     }
 }
@@ -222,9 +216,7 @@ impl<T: SessionSchema> SessionState<T> {
             session.id_generator = Some(Arc::clone(config.id_generator()));
             return Ok(session);
         }
-        let limit = config
-            .max_size()
-            .saturating_sub(config.cookie_name().len() + 1);
+        let limit = config.max_size().saturating_sub(config.wire_name_len() + 1);
         let (inner, by_primary) = seal::open(
             config.key_ring(),
             config.cookie_name(),
@@ -236,6 +228,11 @@ impl<T: SessionSchema> SessionState<T> {
         // The clock is read only when there is a lifetime to check.
         if config.max_age().is_some() || config.idle_timeout().is_some() {
             let now = config.now_ms();
+            // Times ahead of this clock (beyond ordinary skew between
+            // servers) would postpone expiry until the clock catches up.
+            if inner.created_ms.max(inner.last_seen_ms) > now.saturating_add(FUTURE_SKEW_MS) {
+                return Err(UnsealError::Corrupt);
+            }
             if let Some(max_age) = config.max_age()
                 && now.saturating_sub(inner.created_ms) > as_ms(max_age)
             {
@@ -325,7 +322,7 @@ impl<T: SessionSchema> SessionState<T> {
             inner.created_ms
         };
         envelope::encode(inner, created, now, &mut frame)?;
-        let name_len = config.cookie_name().len() + 1;
+        let name_len = config.wire_name_len() + 1;
         let plaintext_len = frame.len() - seal::HEADER_LEN;
         let sealed_len = seal::encoded_len(plaintext_len + seal::OVERHEAD);
         let len = name_len + sealed_len;
@@ -368,7 +365,7 @@ impl<T: SessionSchema> SessionState<T> {
     pub(crate) fn save_action(&self, config: &SessionConfig<T>) -> Saved {
         let inner = self;
         let status = inner.status;
-        if status.destroyed || (status.cleared && !inner.is_dirty()) {
+        if status.destroyed || (status.cleared && !inner.was_written()) {
             return Saved::Remove;
         }
         if inner.is_dirty() || status.reseal || self.idle_window_half_gone(config) {
@@ -444,7 +441,16 @@ impl<T: SessionSchema> SessionState<T> {
     }
 
     /// Whether anything was written in this request (a field, a flash, a new id).
+    ///
+    /// A session that arrived with flash values is dirty too, so that saving
+    /// drops them; those fields do not count as written
+    /// ([`changed_fields`](Self::changed_fields)).
     pub fn is_dirty(&self) -> bool {
+        self.was_written() || self.flash_in != 0
+    }
+
+    /// Whether a field, a flash or the id was written in this request.
+    pub(crate) fn was_written(&self) -> bool {
         self.dirty != 0 || self.status.id_changed
     }
 
@@ -493,6 +499,8 @@ impl<T: SessionSchema> SessionState<T> {
         if inner.status.destroyed {
             return;
         }
+        // A session created in this request was never stored: nothing to delete.
+        let delete_old = delete_old && !inner.status.is_new;
         let original = inner.replace_id(inner.next_id());
         let original = delete_old.then(|| original.to_owned());
         inner.status.id_changed = true;
@@ -531,7 +539,10 @@ fn all_fields<T: SessionSchema>() -> FieldBits {
     }
 }
 
-fn as_ms(d: Duration) -> u64 {
+/// How far a sealed session's times may be ahead of this server's clock.
+const FUTURE_SKEW_MS: u64 = 60_000;
+
+pub(crate) fn as_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 

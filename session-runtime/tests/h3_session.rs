@@ -381,3 +381,26 @@ fn a_short_password_is_refused_at_configuration_time() {
         IronError::EmptyPassword
     );
 }
+
+#[test]
+fn a_null_optional_value_is_not_a_value() {
+    #[derive(Session)]
+    struct Profile {
+        user: Option<String>,
+    }
+    let clock = ManualClock::new(NOW);
+    let config = SessionConfig::<Profile>::h3(H3Version::V1, P)
+        .unwrap()
+        .with_clock(clock);
+    let codec = IronCodec::new(Passwords::single(P).unwrap(), H3Version::V1.params()).unwrap();
+    let sealed = codec
+        .seal(
+            r#"{"id":"x","createdAt":1700000000000,"data":{"user":null}}"#,
+            NOW,
+        )
+        .unwrap();
+    let session = Session::<Profile>::unseal(&config, &sealed).unwrap();
+    assert!(!session.has_user());
+    assert_eq!(session.len(), 0);
+    assert!(session.is_empty());
+}

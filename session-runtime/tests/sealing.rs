@@ -480,3 +480,21 @@ fn keys_with_escapes_round_trip_and_survive_a_reader_that_does_not_know_them() {
     assert_eq!(again.odd().map(String::as_str), Some("v\"alue"));
     assert_eq!(*again.plain(), 3);
 }
+
+#[test]
+fn times_from_the_future_are_rejected() {
+    let clock = ManualClock::new(T0 + 3_600_000);
+    let ahead = SessionConfig::<App>::new(key(1))
+        .with_clock(clock.clone())
+        .with_max_age(Duration::from_mins(1));
+    let sealed = sealed_sample(&ahead);
+    // A server whose clock is an hour behind must not extend the session's life.
+    clock.set_ms(T0);
+    assert_eq!(
+        Session::<App>::unseal(&ahead, &sealed).unwrap_err(),
+        UnsealError::Corrupt
+    );
+    // Ordinary skew between servers (up to 60 s) is accepted.
+    clock.set_ms(T0 + 3_600_000 - 59_000);
+    assert!(Session::<App>::unseal(&ahead, &sealed).is_ok());
+}

@@ -330,3 +330,39 @@ fn debug_never_shows_data() {
     assert!(shown.contains(session.id()));
     assert!(!shown.contains("secret-user-name"));
 }
+
+#[test]
+fn regenerate_id_on_a_new_session_has_nothing_to_delete() {
+    let config = config();
+    let mut session = Session::<App>::new(&config);
+    session.regenerate_id(true);
+    assert_eq!(
+        session.delete_id(),
+        None,
+        "a session created in this request was never stored"
+    );
+}
+
+#[test]
+fn clear_forgets_a_flash_that_could_not_be_serialized() {
+    use std::collections::HashMap;
+    #[derive(Session)]
+    struct Odd {
+        #[session(flash)]
+        bad: Option<HashMap<(u8, u8), u8>>,
+        user: Option<String>,
+    }
+    let config = SessionConfig::<Odd>::new(Key::derive([7u8; 32]).unwrap());
+    let mut session = Session::<Odd>::new(&config);
+    session.flash_bad(HashMap::from([((1, 2), 3)]));
+    assert!(matches!(
+        session.seal(&config),
+        Err(session_runtime::SealError::Encode { key: "bad", .. })
+    ));
+    session.clear();
+    session.set_user("ada");
+    assert!(
+        session.seal(&config).is_ok(),
+        "clear drops the failed flash with the rest"
+    );
+}

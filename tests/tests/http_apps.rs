@@ -165,6 +165,8 @@ async fn header_beats_cookie() {
 struct Cart {
     #[session(default)]
     items: u32,
+    #[session(flash)]
+    note: Option<String>,
 }
 
 #[derive(Session)]
@@ -191,6 +193,33 @@ async fn both(cart: Session<Cart>, prefs: Session<Prefs>) -> String {
     )
 }
 
+/// Two copies: the first flashes, the second only reads; the flash survives.
+async fn flash_then_read(
+    mut first: Session<Cart>,
+    second: Session<Cart>,
+    Path(note): Path<String>,
+) -> String {
+    first.flash_note(note);
+    drop(first);
+    let seen = second.note().cloned().unwrap_or_default();
+    drop(second);
+    seen
+}
+
+/// Two copies of a brand-new session: both must be the same session.
+async fn two_new_copies(mut first: Session<Cart>, second: Session<Cart>) -> String {
+    first.set_items(1);
+    format!("{} {}", first.id(), second.id())
+}
+
+async fn cart_id(cart: Session<Cart>) -> String {
+    cart.id().to_owned()
+}
+
+async fn read_note(cart: Session<Cart>) -> String {
+    cart.note().cloned().unwrap_or_else(|| "-".to_owned())
+}
+
 async fn empty_cart(mut cart: Session<Cart>) -> &'static str {
     cart.clear();
     "emptied"
@@ -198,6 +227,10 @@ async fn empty_cart(mut cart: Session<Cart>) -> &'static str {
 
 fn two_type_app() -> Router {
     Router::new()
+        .route("/flash/{note}", get(flash_then_read))
+        .route("/note", get(read_note))
+        .route("/two-new", get(two_new_copies))
+        .route("/id", get(cart_id))
         .route("/add", get(add))
         .route("/theme/{theme}", get(theme))
         .route("/both", get(both))
@@ -352,4 +385,25 @@ async fn login_flow() {
     clock.advance(Duration::from_secs(30 * 60 + 1));
     let response = private_with(after).await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn a_read_only_second_copy_keeps_the_first_copys_flash() {
+    let base = serve(two_type_app()).await;
+    let c = client(Some(Arc::new(Jar::default())), true);
+    // The request carries flash "old"; one copy flashes "new", another only reads.
+    assert_eq!(text(c.get(format!("{base}/flash/old"))).await.1, "");
+    assert_eq!(text(c.get(format!("{base}/flash/new"))).await.1, "old");
+    assert_eq!(text(c.get(format!("{base}/note"))).await.1, "new");
+    assert_eq!(text(c.get(format!("{base}/note"))).await.1, "-");
+}
+
+#[tokio::test]
+async fn copies_of_a_new_session_share_one_id_and_the_cookie_carries_it() {
+    let base = serve(two_type_app()).await;
+    let c = client(Some(Arc::new(Jar::default())), true);
+    let ids = text(c.get(format!("{base}/two-new"))).await.1;
+    let (first, second) = ids.split_once(' ').unwrap();
+    assert_eq!(first, second);
+    assert_eq!(text(c.get(format!("{base}/id"))).await.1, first);
 }

@@ -333,3 +333,45 @@ fn header_sessions_are_not_resealed_on_reads() {
         .unwrap();
     assert!(value.to_str().unwrap().starts_with("sid="));
 }
+
+#[test]
+fn host_prefix_counts_toward_the_size_limit() {
+    let transport = Transport::new(config().with_host_prefix(true));
+    let mut session = Session::<App>::new(transport.config());
+    let mut largest_ok = 0;
+    for n in (2800..3200).step_by(3) {
+        session.set_user("u".repeat(n));
+        match transport.save(&session, Source::None) {
+            Ok(Some(value)) => {
+                let pair = value
+                    .to_str()
+                    .unwrap()
+                    .split(';')
+                    .next()
+                    .unwrap()
+                    .to_owned();
+                assert!(pair.starts_with("__Host-sid="), "{pair}");
+                largest_ok = largest_ok.max(pair.len());
+            }
+            Err(session_runtime::SealError::TooLarge { len, limit }) => {
+                assert!(len > limit);
+                break;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(largest_ok > 4000 && largest_ok <= 4096, "{largest_ok}");
+}
+
+#[test]
+fn same_site_none_is_always_secure() {
+    let transport = Transport::new(config().with_same_site(SameSite::None).with_secure(false));
+    let mut session = Session::<App>::new(transport.config());
+    session.set_user("ada");
+    let value = transport.save(&session, Source::None).unwrap().unwrap();
+    let value = value.to_str().unwrap();
+    assert!(
+        value.contains("SameSite=None") && value.contains("Secure"),
+        "{value}"
+    );
+}
