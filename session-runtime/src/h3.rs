@@ -205,7 +205,6 @@ impl<T: SessionSchema> SessionConfig<T> {
 /// assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"));
 /// ```
 pub fn uuid_v4() -> String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut bytes = [0u8; 16];
     rand::fill(&mut bytes);
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
@@ -215,8 +214,7 @@ pub fn uuid_v4() -> String {
         if matches!(i, 4 | 6 | 8 | 10) {
             out.push('-');
         }
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        crate::iron::push_hex(&mut out, *b);
     }
     out
 }

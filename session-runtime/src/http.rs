@@ -107,7 +107,6 @@ pub struct Transport<T> {
     name_eq: String,
     /// Whether a `Cookie` pair can carry this name at all: a name with `=`
     /// or `;` in it, or with whitespace around it, never matches.
-    findable: bool,
     header: Option<HeaderName>,
     /// The attributes after `name=value`, as the `cookie` crate writes them
     /// (without `Max-Age` and `Expires`, which come last).
@@ -123,8 +122,31 @@ impl<T: SessionSchema> Transport<T> {
     /// Prepares `config` for HTTP.
     ///
     /// # Panics
-    /// If the configured session header is not a valid header name.
+    /// If the configured session header is not a valid header name, the
+    /// cookie name is not an HTTP token (RFC 6265: no separators, spaces or
+    /// control characters), or the cookie path or domain holds `;` or a
+    /// control character (it would inject cookie attributes). These are
+    /// configuration mistakes, caught once at start-up.
     pub fn new(config: SessionConfig<T>) -> Self {
+        let name = config.cookie_name();
+        assert!(
+            !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)),
+            "`{name}` is not a valid cookie name: use letters, digits and `-`, `_`, `.`"
+        );
+        for (what, value) in [
+            ("path", Some(config.cookie_path())),
+            ("domain", config.cookie_domain()),
+        ] {
+            if let Some(value) = value {
+                assert!(
+                    value.bytes().all(|b| b != b';' && !b.is_ascii_control()),
+                    "the cookie {what} `{value}` holds `;` or a control character"
+                );
+            }
+        }
         let header = config.session_header().map(|name| {
             HeaderName::try_from(name.as_ref())
                 .unwrap_or_else(|_| panic!("`{name}` is not a valid session header name"))
@@ -146,12 +168,10 @@ impl<T: SessionSchema> Transport<T> {
         let removal = HeaderValue::try_from(removal)
             .expect("the cookie path and domain are valid header values");
         let name_eq = format!("{cookie_name}=");
-        let findable = !cookie_name.contains(['=', ';']) && cookie_name.trim() == cookie_name;
         Self {
             config,
             cookie_name,
             name_eq,
-            findable,
             header,
             attributes,
             removal,
@@ -200,9 +220,6 @@ impl<T: SessionSchema> Transport<T> {
     /// The line is visible ASCII (`HeaderValue::to_str`), so the only
     /// whitespace to trim is spaces and tabs.
     fn find_cookie<'h>(&self, line: &'h str) -> Option<&'h str> {
-        if !self.findable {
-            return None;
-        }
         let name = self.cookie_name.as_bytes();
         let bytes = line.as_bytes();
         let mut at = 0;

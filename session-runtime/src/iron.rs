@@ -521,13 +521,17 @@ fn random_salt() -> String {
     rand::rng().fill_bytes(&mut bytes);
     let mut out = String::with_capacity(SALT_BYTES * 2);
     for b in bytes {
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        push_hex(&mut out, b);
     }
     out
 }
 
-const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Appends `byte` as two lowercase hex digits.
+pub(crate) fn push_hex(out: &mut String, byte: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(char::from(HEX[usize::from(byte >> 4)]));
+    out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+}
 
 fn random_iv() -> [u8; IV_LEN] {
     let mut iv = [0u8; IV_LEN];

@@ -375,3 +375,15 @@ fn same_site_none_is_always_secure() {
         "{value}"
     );
 }
+
+#[test]
+#[should_panic(expected = "is not a valid cookie name")]
+fn a_cookie_name_that_no_browser_would_send_back_is_refused_at_start_up() {
+    let _ = Transport::new(config().with_cookie_name("sid;evil"));
+}
+
+#[test]
+#[should_panic(expected = "holds `;` or a control character")]
+fn a_cookie_path_that_would_inject_attributes_is_refused_at_start_up() {
+    let _ = Transport::new(config().with_cookie_path("/;Domain=evil.example"));
+}
