@@ -7,13 +7,14 @@
 //! benchmarks, then prints a table of medians with the ratios. Needs
 //! `interop/h3/setup.sh`.
 
+#[path = "../tests/h3_common/mod.rs"]
+mod h3_common;
+
 use std::hint::black_box;
-use std::io::{Read as _, Write as _};
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion};
+use h3_common::P;
 use session_runtime::h3::H3Version;
 use session_runtime::{Session, SessionConfig, SessionFormat};
 
@@ -24,9 +25,7 @@ struct App {
     user: Option<String>,
 }
 
-const P: &str = "1234567123456712345671234567123456712345671234567";
 const VERSIONS: [(H3Version, &str); 2] = [(H3Version::V1, "v1"), (H3Version::V2, "v2")];
-const NODE_TIMEOUT: Duration = Duration::from_mins(5);
 
 fn config(v: H3Version) -> SessionConfig<App> {
     SessionConfig::<App>::h3(v, P).expect("a valid password")
@@ -95,53 +94,17 @@ struct Node {
 
 /// Runs `interop/h3/bench.mjs` (bounded in time and output).
 fn node_bench(name: &str, iterations: u32, input: &str) -> Node {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../interop/h3");
-    for package in ["h3", "h3-v2"] {
-        let manifest = dir.join("node_modules").join(package).join("package.json");
-        assert!(
-            manifest.is_file(),
-            "the h3 interop harness is not installed ({} is missing): run interop/h3/setup.sh",
-            manifest.display()
-        );
-    }
     let iterations = iterations.to_string();
-    let mut child = Command::new("node")
-        .args(["bench.mjs", "--version", name, "--password", P])
-        .args(["--iterations", &iterations])
-        .current_dir(&dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs (needed by interop/h3)");
-    child
-        .stdin
-        .take()
-        .expect("piped stdin")
-        .write_all(input.as_bytes())
-        .expect("write node stdin");
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        (&mut stdout)
-            .take(64 * 1024)
-            .read_to_string(&mut out)
-            .map(|_| out)
-    });
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for node") {
-            break status;
-        }
-        if started.elapsed() > NODE_TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("node bench.mjs timed out");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(status.success(), "node bench.mjs failed: {status}");
-    let out = reader.join().expect("stdout reader").expect("utf-8 stdout");
+    let args = [
+        "--version",
+        name,
+        "--password",
+        P,
+        "--iterations",
+        &iterations,
+    ];
+    let out = h3_common::node("bench.mjs", &args, input)
+        .unwrap_or_else(|e| panic!("node bench.mjs failed: {e}"));
     let parsed: serde_json::Value = serde_json::from_str(&out).expect("bench.mjs prints JSON");
     let field = |k: &str| parsed[k].as_f64().expect("a number");
     Node {
