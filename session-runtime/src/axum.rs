@@ -411,6 +411,12 @@ pub fn from_parts<T: SessionSchema>(parts: &Parts) -> Result<Session<T>, Missing
     } else {
         let loaded = shared.transport.load(&parts.headers);
         let source = loaded.source;
+        if !slot.loaded
+            && let Some(error) = &loaded.error
+        {
+            // Once per request, however often the session is extracted.
+            shared.transport.config().report_rejection(error);
+        }
         let mut state = loaded.session.into_inner();
         if !slot.loaded {
             slot.loaded = true;

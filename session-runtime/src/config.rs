@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::clock::{Clock, SystemClock};
+use crate::error::UnsealError;
 use crate::format::SessionFormat;
 use crate::key::KeyRing;
 use crate::schema::SessionSchema;
@@ -48,8 +49,12 @@ pub struct SessionConfig<T> {
     generate_id: IdGenerator,
     cookie: CookieOptions,
     format: SessionFormat,
+    on_rejected: Option<RejectionHook>,
     schema: PhantomData<fn() -> T>,
 }
+
+/// Called with why a sealed session a request carried was rejected.
+type RejectionHook = Arc<dyn Fn(&UnsealError) + Send + Sync>;
 
 /// The `SameSite` attribute of the session cookie.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -117,6 +122,7 @@ impl<T: SessionSchema> SessionConfig<T> {
             generate_id: Arc::new(crate::id::generate_id),
             cookie: CookieOptions::default(),
             format: SessionFormat::Native,
+            on_rejected: None,
             schema: PhantomData,
         }
     }
@@ -167,6 +173,44 @@ impl<T> SessionConfig<T> {
     ) -> Self {
         self.generate_id = Arc::new(generate);
         self
+    }
+
+    /// Calls `hook` whenever a request's sealed session is rejected (tampered,
+    /// expired, sealed with an unknown key, ...) and replaced by a fresh one,
+    /// so that operators can log or count it; the request itself goes on.
+    /// Used by the HTTP layers; the errors never hold plaintext or keys.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use session_runtime::{Key, Session, SessionConfig};
+    ///
+    /// #[derive(Session)]
+    /// struct App {
+    ///     user: Option<String>,
+    /// }
+    ///
+    /// let rejected = Arc::new(AtomicUsize::new(0));
+    /// let count = Arc::clone(&rejected);
+    /// let config = SessionConfig::<App>::new(Key::generate())
+    ///     .with_rejection_hook(move |_error| { count.fetch_add(1, Ordering::Relaxed); });
+    /// config.report_rejection(&session_runtime::UnsealError::Malformed);
+    /// assert_eq!(rejected.load(Ordering::Relaxed), 1);
+    /// ```
+    #[must_use]
+    pub fn with_rejection_hook(
+        mut self,
+        hook: impl Fn(&UnsealError) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_rejected = Some(Arc::new(hook));
+        self
+    }
+
+    /// Passes `error` to the hook set with [`with_rejection_hook`](Self::with_rejection_hook), if any.
+    pub fn report_rejection(&self, error: &UnsealError) {
+        if let Some(hook) = &self.on_rejected {
+            hook(error);
+        }
     }
 
     /// Replaces the key ring.
@@ -386,6 +430,7 @@ impl<T> Clone for SessionConfig<T> {
             generate_id: Arc::clone(&self.generate_id),
             cookie: self.cookie.clone(),
             format: self.format.clone(),
+            on_rejected: self.on_rejected.clone(),
             schema: PhantomData,
         }
     }

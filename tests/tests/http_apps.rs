@@ -95,7 +95,12 @@ async fn counter_counts_and_clears() {
 
 #[tokio::test]
 async fn tampered_cookie_gives_fresh_session_and_200() {
-    let base = serve(counter::app(counter_config())).await;
+    let rejected = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = Arc::clone(&rejected);
+    let config = counter_config().with_rejection_hook(move |error| {
+        seen.lock().unwrap().push(error.clone());
+    });
+    let base = serve(counter::app(config)).await;
     let jar = Arc::new(Jar::default());
     let c = client(Some(Arc::clone(&jar)), true);
     text(c.get(format!("{base}/"))).await;
@@ -113,6 +118,11 @@ async fn tampered_cookie_gives_fresh_session_and_200() {
     .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, "Hello world! You have visited this page 1 times.");
+    // The operator hears about it, once.
+    assert_eq!(
+        *rejected.lock().unwrap(),
+        [session_runtime::UnsealError::Tampered]
+    );
 }
 
 #[tokio::test]
