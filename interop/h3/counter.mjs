@@ -14,21 +14,10 @@
 import http from "node:http";
 import * as h3v1 from "h3";
 import * as h3v2 from "h3-v2";
+import { parseOptions, usage } from "./options.mjs";
 
-function usage(msg) {
-  process.stderr.write(`usage error: ${msg}\n`);
-  process.exit(2);
-}
-
-const opts = {};
-const args = process.argv.slice(2);
-for (let i = 0; i < args.length; i += 2) {
-  if (!args[i].startsWith("--") || i + 1 >= args.length) usage(`bad argument ${args[i]}`);
-  opts[args[i].slice(2)] = args[i + 1];
-}
-const version = opts.version ?? "v1";
-if (version !== "v1" && version !== "v2") usage("--version must be v1 or v2");
-if (!opts.password) usage("--password is required");
+const opts = parseOptions(process.argv.slice(2));
+const version = opts.version;
 const port = Number(opts.port ?? 0);
 const lifetime = Number(opts["lifetime-ms"] ?? 60000);
 if (!Number.isInteger(port) || !Number.isFinite(lifetime)) usage("bad --port or --lifetime-ms");

@@ -251,7 +251,7 @@ fn invalid(message: &str) -> serde_json::Error {
 }
 
 /// A map key, borrowed from the input unless it had escapes.
-struct Key<'de>(Cow<'de, str>);
+pub(crate) struct Key<'de>(pub(crate) Cow<'de, str>);
 
 impl<'de> de::Deserialize<'de> for Key<'de> {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {

@@ -53,12 +53,11 @@
 //! # Ok::<(), session_runtime::iron::IronError>(())
 //! ```
 
-use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::de::{self, Deserializer as _, IgnoredAny, MapAccess, Visitor};
+use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
 use crate::config::{SameSite, SessionConfig};
@@ -360,7 +359,7 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<EnvelopeFields, A::Error> {
         let mut fields = EnvelopeFields::default();
         // As `JSON.parse`, a repeated key keeps its last value.
-        while let Some(MemberName(key)) = map.next_key()? {
+        while let Some(envelope::Key(key)) = map.next_key()? {
             let slot = match key.as_ref() {
                 "id" => &mut fields.id,
                 "createdAt" => &mut fields.created_at,
@@ -374,28 +373,6 @@ impl<'de> Visitor<'de> for EnvelopeVisitor {
             *slot = Some(map.next_value()?);
         }
         Ok(fields)
-    }
-}
-
-/// An object member's name, borrowed unless it had escapes.
-struct MemberName<'de>(Cow<'de, str>);
-
-impl<'de> de::Deserialize<'de> for MemberName<'de> {
-    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct NameVisitor;
-        impl<'de> Visitor<'de> for NameVisitor {
-            type Value = MemberName<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a member name")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<MemberName<'de>, E> {
-                Ok(MemberName(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<MemberName<'de>, E> {
-                Ok(MemberName(Cow::Owned(v.to_owned())))
-            }
-        }
-        deserializer.deserialize_str(NameVisitor)
     }
 }
 
