@@ -1,1 +1,16 @@
-//! Examples for session-runtime: see the `[[example]]` entries.
+//! The examples of session-runtime, also as a library, so that the tests
+//! serve the very apps the examples run (see the `[[example]]` entries).
+
+#[allow(
+    dead_code,
+    reason = "the example's `main` runs only as the example binary"
+)]
+#[path = "counter.rs"]
+pub mod counter;
+
+#[allow(
+    dead_code,
+    reason = "the example's `main` runs only as the example binary"
+)]
+#[path = "login.rs"]
+pub mod login;

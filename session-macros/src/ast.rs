@@ -1,5 +1,6 @@
 //! PARSE: the shape of the input (a struct with named fields) and its attributes.
 
+use quote::format_ident;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
 
 use crate::attr;
@@ -28,10 +29,13 @@ pub(crate) enum KeySource<'a> {
 }
 
 impl<'a> Input<'a> {
-    /// Parses the input; `None` when its shape rules out going further
-    /// (the errors are in `cx`).
-    pub(crate) fn from_syn(cx: &Ctxt, node: &'a DeriveInput) -> Option<Self> {
-        let attrs = attr::Container::from_attrs(cx, &node.attrs);
+    /// Parses the input, with its container attributes already parsed;
+    /// `None` when its shape rules out going further (the errors are in `cx`).
+    pub(crate) fn from_syn(
+        cx: &Ctxt,
+        node: &'a DeriveInput,
+        attrs: attr::Container,
+    ) -> Option<Self> {
         let named = match &node.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => named,
@@ -83,6 +87,11 @@ impl<'a> Input<'a> {
         })
     }
 
+    /// The stored field that names the session's owner, and its ordinal.
+    pub(crate) fn owner(&self) -> Option<(usize, &Field<'a>)> {
+        self.stored().enumerate().find(|(_, f)| f.is_owner())
+    }
+
     /// The fields that are stored in the session, in order (their ordinals).
     pub(crate) fn stored(&self) -> impl Iterator<Item = &Field<'a>> {
         self.fields.iter().filter(|f| !f.is_skipped())
@@ -96,6 +105,11 @@ impl Field<'_> {
 
     pub(crate) fn is_flash(&self) -> bool {
         self.attrs.flash.get().is_some()
+    }
+
+    /// Whether the field names the session's owner (`#[session(owner)]`).
+    pub(crate) fn is_owner(&self) -> bool {
+        self.attrs.owner.get().is_some()
     }
 
     /// The field name without `r#`.
@@ -114,6 +128,61 @@ impl Field<'_> {
             Some(rule) => (rule.apply(&self.name()), KeySource::RenameAll),
             None => (self.name(), KeySource::Ident),
         }
+    }
+}
+
+/// The methods a stored field generates, named in this one place for the
+/// checks and the expansion.
+pub(crate) struct Accessors {
+    /// `f()`: the value (`Option<&T>` for optional and flash fields).
+    pub(crate) get: Ident,
+    /// `set_f(v)`, for every field but flash fields.
+    pub(crate) set: Option<Ident>,
+    /// `flash_f(v)`, for flash fields.
+    pub(crate) flash: Option<Ident>,
+    /// `unset_f()`, for optional and flash fields.
+    pub(crate) unset: Option<Ident>,
+    /// `has_f()`, for optional and flash fields.
+    pub(crate) has: Option<Ident>,
+}
+
+impl Accessors {
+    /// Every generated name, getter first.
+    pub(crate) fn names(&self) -> impl Iterator<Item = &Ident> {
+        std::iter::once(&self.get).chain(
+            [&self.set, &self.flash, &self.unset, &self.has]
+                .into_iter()
+                .flatten(),
+        )
+    }
+}
+
+impl Field<'_> {
+    /// The accessors this field generates; `None` for a skipped field.
+    /// Derived names (`set_type` for `r#type`) carry the field's span.
+    pub(crate) fn accessors(&self) -> Option<Accessors> {
+        if self.is_skipped() {
+            return None;
+        }
+        let name = self.name();
+        let span = self.ident.span();
+        let optional = self.option_inner.is_some();
+        let derived = |prefix: &str| Some(format_ident!("{prefix}{name}", span = span));
+        Some(Accessors {
+            get: self.ident.clone(),
+            set: if self.is_flash() {
+                None
+            } else {
+                derived("set_")
+            },
+            flash: if self.is_flash() {
+                derived("flash_")
+            } else {
+                None
+            },
+            unset: if optional { derived("unset_") } else { None },
+            has: if optional { derived("has_") } else { None },
+        })
     }
 }
 

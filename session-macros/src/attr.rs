@@ -12,7 +12,7 @@ use crate::ctxt::{Ctxt, did_you_mean, one_of};
 use crate::duration;
 
 const CONTAINER_KEYS: &[&str] = &["cookie", "max_age", "idle_timeout", "rename_all", "crate"];
-const FIELD_KEYS: &[&str] = &["rename", "default", "flash", "skip"];
+const FIELD_KEYS: &[&str] = &["rename", "default", "flash", "skip", "owner"];
 
 /// One `key` or `key = value` inside `#[session(...)]`.
 struct Item {
@@ -77,6 +77,7 @@ pub(crate) struct Field {
     pub(crate) default: Setting<DefaultValue>,
     pub(crate) flash: Setting<()>,
     pub(crate) skip: Setting<()>,
+    pub(crate) owner: Setting<()>,
 }
 
 impl Container {
@@ -166,6 +167,7 @@ impl Field {
                 }
                 "flash" => flag(cx, &item, &mut out.flash),
                 "skip" => flag(cx, &item, &mut out.skip),
+                "owner" => flag(cx, &item, &mut out.owner),
                 other => unknown_key(
                     cx,
                     key,

@@ -4,39 +4,11 @@ use std::collections::HashMap;
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::{GenericParam, Ident};
+use syn::GenericParam;
 
 use crate::ast::{Field, Input, KeySource};
 use crate::ctxt::Ctxt;
-
-/// Methods of `SessionState<T>` that users call through `Session<T>`, and the
-/// generated constructors: an accessor with one of these names would shadow
-/// them. Keep in step with `session-runtime/src/state.rs`.
-const SESSION_METHODS: &[&str] = &[
-    "new",
-    "unseal",
-    "load",
-    "seal",
-    "save",
-    "expires_at_ms",
-    "id",
-    "created_at_ms",
-    "last_seen_ms",
-    "is_new",
-    "data",
-    "update",
-    "is_dirty",
-    "changed_fields",
-    "len",
-    "is_empty",
-    "destroy",
-    "is_destroyed",
-    "regenerate_id",
-    "delete_id",
-    "clear",
-    "deref",
-    "deref_mut",
-];
+use crate::reserved::SESSION_METHODS;
 
 /// The most stored fields a schema can have (one bit each in the dirty set).
 const MAX_FIELDS: usize = 128;
@@ -49,6 +21,7 @@ pub(crate) fn check(cx: &Ctxt, input: &Input<'_>) {
     }
     check_keys(cx, input);
     check_accessors(cx, input);
+    check_one_owner(cx, input);
     if input.stored().count() > MAX_FIELDS {
         cx.error_spanned_by(
             &input.node.ident,
@@ -106,12 +79,31 @@ fn check_field(cx: &Ctxt, field: &Field<'_>) {
     }
     let attrs = &field.attrs;
     if let Some(skip) = &attrs.skip.key {
-        for other in [&attrs.flash.key, &attrs.rename.key].into_iter().flatten() {
+        for other in [&attrs.flash.key, &attrs.rename.key, &attrs.owner.key]
+            .into_iter()
+            .flatten()
+        {
             cx.error_spanned_by(
                 other,
                 format!("`{other}` has no effect on a `skip` field; remove one of them"),
             );
             cx.error_spanned_by(skip, "field is skipped here");
+        }
+    }
+    if attrs.owner.key.is_some() && !field.is_skipped() {
+        if let Some(flash) = &attrs.flash.key {
+            cx.error_spanned_by(
+                flash,
+                "an owner field cannot be a flash field: it names who the session belongs to for as long as it lives; remove `flash` or `owner`",
+            );
+        } else if field.option_inner.is_none() {
+            cx.error_spanned_by(
+                field.ty,
+                format!(
+                    "the `owner` field must be declared as `Option<T>` (a session has no owner until someone signs in); found `{}`",
+                    field.ty.to_token_stream().to_string().replace(' ', "")
+                ),
+            );
         }
     }
     if field.is_flash() && !field.is_skipped() {
@@ -170,30 +162,13 @@ fn check_keys(cx: &Ctxt, input: &Input<'_>) {
     }
 }
 
-/// The accessor methods a field generates.
-pub(crate) fn accessor_names(field: &Field<'_>) -> Vec<Ident> {
-    if field.is_skipped() {
-        return Vec::new();
-    }
-    let name = field.name();
-    let ident = |prefix: &str| Ident::new(&format!("{prefix}{name}"), field.ident.span());
-    let mut names = vec![field.ident.clone()];
-    if field.is_flash() {
-        names.push(ident("flash_"));
-    } else {
-        names.push(ident("set_"));
-    }
-    if field.option_inner.is_some() {
-        names.push(ident("unset_"));
-        names.push(ident("has_"));
-    }
-    names
-}
-
 fn check_accessors(cx: &Ctxt, input: &Input<'_>) {
     let mut seen: HashMap<String, &Field<'_>> = HashMap::new();
     for field in &input.fields {
-        for method in accessor_names(field) {
+        let Some(accessors) = field.accessors() else {
+            continue;
+        };
+        for method in accessors.names() {
             let method = method.to_string().trim_start_matches("r#").to_owned();
             if SESSION_METHODS.contains(&method.as_str()) {
                 cx.error_spanned_by(
@@ -221,5 +196,25 @@ fn check_accessors(cx: &Ctxt, input: &Input<'_>) {
                 seen.insert(method, field);
             }
         }
+    }
+}
+
+/// A session has one owner: the owner index keys each session by one value.
+fn check_one_owner(cx: &Ctxt, input: &Input<'_>) {
+    let mut owners = input
+        .fields
+        .iter()
+        .filter_map(|f| f.attrs.owner.key.as_ref().map(|key| (f, key)));
+    let Some((first, _)) = owners.next() else {
+        return;
+    };
+    for (_, key) in owners {
+        cx.error_spanned_by(
+            key,
+            format!(
+                "a session has one owner, and field `{}` already is it; remove this `owner`",
+                first.name()
+            ),
+        );
     }
 }

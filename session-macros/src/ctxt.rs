@@ -6,14 +6,18 @@ use std::fmt::Display;
 
 use quote::ToTokens;
 
+/// Collects errors; [`check`](Self::check) hands them over. Dropping a
+/// context without checking it panics (serde's drop bomb): errors must not
+/// be lost.
 pub(crate) struct Ctxt {
-    errors: RefCell<Vec<syn::Error>>,
+    /// `None` once checked.
+    errors: RefCell<Option<Vec<syn::Error>>>,
 }
 
 impl Ctxt {
     pub(crate) fn new() -> Self {
         Self {
-            errors: RefCell::new(Vec::new()),
+            errors: RefCell::new(Some(Vec::new())),
         }
     }
 
@@ -23,12 +27,17 @@ impl Ctxt {
     }
 
     pub(crate) fn push(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
+        self.errors
+            .borrow_mut()
+            .as_mut()
+            .expect("Ctxt used after check")
+            .push(error);
     }
 
     /// All recorded errors, combined into one, or `Ok` if there were none.
     pub(crate) fn check(self) -> syn::Result<()> {
-        let mut errors = self.errors.into_inner().into_iter();
+        let errors = self.errors.take().expect("Ctxt checked twice");
+        let mut errors = errors.into_iter();
         let Some(mut combined) = errors.next() else {
             return Ok(());
         };
@@ -36,6 +45,15 @@ impl Ctxt {
             combined.combine(e);
         }
         Err(combined)
+    }
+}
+
+impl Drop for Ctxt {
+    fn drop(&mut self) {
+        assert!(
+            std::thread::panicking() || self.errors.borrow().is_none(),
+            "a Ctxt was dropped without `check`: its errors would be lost"
+        );
     }
 }
 
@@ -88,5 +106,19 @@ mod tests {
         );
         assert_eq!(did_you_mean("zzzzzz", &["flash", "skip"]), None);
         assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
+    }
+
+    #[test]
+    #[should_panic(expected = "dropped without `check`")]
+    fn an_unchecked_context_refuses_to_drop() {
+        let cx = Ctxt::new();
+        cx.error_spanned_by(quote::quote!(x), "lost");
+    }
+
+    #[test]
+    fn a_checked_context_gives_its_errors() {
+        let cx = Ctxt::new();
+        cx.error_spanned_by(quote::quote!(x), "kept");
+        assert_eq!(cx.check().unwrap_err().to_string(), "kept");
     }
 }

@@ -1,4 +1,4 @@
-//! EXPAND: turns a validated input into the schema impl and the accessor
+//! EXPAND: turns a validated input into the schema impls and the session
 //! type. Infallible: every rule was checked before.
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
@@ -7,78 +7,53 @@ use syn::spanned::Spanned as _;
 use syn::{DeriveInput, Ident, Type};
 
 use crate::ast::{Field, Input};
-use crate::attr::DefaultValue;
+use crate::attr::{self, DefaultValue};
 use crate::check;
 use crate::ctxt::Ctxt;
+use crate::dummy::{Runtime, wrap_in_const};
 use crate::fallback;
 
 pub(crate) fn derive(node: &DeriveInput) -> TokenStream {
-    match try_expand(node) {
-        Ok(tokens) => tokens,
-        Err(errors) => fallback::expand(node, &errors),
+    let cx = Ctxt::new();
+    let attrs = attr::Container::from_attrs(&cx, &node.attrs);
+    // The runtime path is settled once, from the parsed attributes.
+    let rt = Runtime::new(attrs.krate.get());
+    let input = Input::from_syn(&cx, node, attrs);
+    if let Some(input) = &input {
+        check::check(&cx, input);
+    }
+    match (cx.check(), input) {
+        (Ok(()), Some(input)) => generate(&rt, &input),
+        (Err(errors), _) => fallback::expand(&rt, node, &errors),
+        (Ok(()), None) => unreachable!("a shape error is always reported"),
     }
 }
 
-fn try_expand(node: &DeriveInput) -> syn::Result<TokenStream> {
-    let cx = Ctxt::new();
-    let Some(input) = Input::from_syn(&cx, node) else {
-        cx.check()?;
-        unreachable!("a shape error was reported");
-    };
-    check::check(&cx, &input);
-    cx.check()?;
-    Ok(generate(&input))
-}
-
-/// The runtime path: `::session_runtime` or `#[session(crate = "...")]`.
-pub(crate) fn runtime_path(node: &DeriveInput) -> TokenStream {
-    let cx = Ctxt::new();
-    let attrs = crate::attr::Container::from_attrs(&cx, &node.attrs);
-    let _ = cx.check();
-    if let Some(path) = attrs.krate.get() {
-        quote!(#path)
-    } else {
-        quote!(::session_runtime)
-    }
-}
-
-/// The name of the generated session type. It lives inside `const _`, so
-/// users never name it (they write `Session<T>`), but rustc shows it in
-/// messages such as "no method named `set_usr` found for struct `AppSession`".
-///
-/// It carries the span of the struct's name, so that "method not found for
-/// this struct" points at the user's `struct App`, not at the derive.
-pub(crate) fn fields_type(node: &DeriveInput) -> Ident {
+/// The name of the generated session type, `AppSession` for `App`: what
+/// `Session<App>` names. It carries the span of the struct's name, so that
+/// "method not found for this struct" points at the user's `struct App`.
+pub(crate) fn session_type_ident(node: &DeriveInput) -> Ident {
     format_ident!("{}Session", node.ident, span = node.ident.span())
 }
 
-fn generate(input: &Input<'_>) -> TokenStream {
-    let rt = runtime_path(input.node);
-    let p = quote!(#rt::__private);
+fn generate(rt: &Runtime, input: &Input<'_>) -> TokenStream {
+    let p = rt.private();
     let ident = &input.node.ident;
-    let fields_ty = fields_type(input.node);
+    let fields_ty = session_type_ident(input.node);
     let stored: Vec<&Field<'_>> = input.stored().collect();
 
-    let keys = stored.iter().map(|f| f.key(&input.attrs).0);
-    let flash_bits = stored
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_flash())
-        .map(|(i, _)| quote!(| #p::bit(#i)));
-    let cookie = input
-        .attrs
-        .cookie
-        .get()
-        .map_or_else(|| "session".to_owned(), syn::LitStr::value);
-    let lifetime = |secs: Option<&u64>| {
-        if let Some(secs) = secs {
-            quote!(#p::Some(#p::Duration::from_secs(#secs)))
-        } else {
-            quote!(#p::None)
+    let schema = schema_description(&p, input, &stored);
+    let owner_impl = input.owner().map(|(_, f)| {
+        let inner = f
+            .option_inner
+            .expect("checked: the owner field is `Option<T>`");
+        quote! {
+            #[automatically_derived]
+            impl #p::SessionOwner for #ident {
+                type Owner = #inner;
+            }
         }
-    };
-    let max_age = lifetime(input.attrs.max_age.get());
-    let idle_timeout = lifetime(input.attrs.idle_timeout.get());
+    });
 
     let defaults = input.fields.iter().map(|f| {
         let name = f.ident;
@@ -97,90 +72,157 @@ fn generate(input: &Input<'_>) -> TokenStream {
         let key = f.key(&input.attrs).0;
         quote!(#key => #p::Some(#i))
     });
-    let (codecs, encode_arms, decode_arms) = codec_items(&p, ident, &stored);
+    let (codecs, encode_arms, decode_arms) = codec_items(&p, ident, &fields_ty, &stored);
     let accessors = stored
         .iter()
         .enumerate()
-        .map(|(i, f)| accessors(&p, &input.node.vis, i, f, &input.attrs));
-    let session_type = session_type(&p, input.node, &fields_ty);
+        .map(|(i, f)| accessors(&p, input, i, f));
+    let decl = session_type_decl(rt, input.node, &fields_ty);
+    let session_impls = session_type_impls(&p, input.node, &fields_ty);
 
-    quote! {
-        #[doc(hidden)]
-        #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, unused_qualifications, unreachable_pub, clippy::all, clippy::pedantic)]
-        const _: () = {
-            #[automatically_derived]
-            impl #p::SessionSchema for #ident {
-                type Fields = #fields_ty;
+    let body = quote! {
+        #[automatically_derived]
+        impl #p::SessionData for #ident {
+            const SCHEMA: #p::Schema = #schema;
 
-                const SCHEMA: #p::Schema = #p::Schema {
-                    keys: &[#(#keys),*],
-                    flash: 0 #(#flash_bits)*,
-                    cookie: #cookie,
-                    max_age: #max_age,
-                    idle_timeout: #idle_timeout,
-                };
+            fn new_default() -> Self {
+                Self { #(#defaults),* }
+            }
 
-                fn new_default() -> Self {
-                    Self { #(#defaults),* }
-                }
+            fn present_fields(&self) -> #p::FieldBits {
+                0 #(#present)*
+            }
 
-                fn present_fields(&self) -> #p::FieldBits {
-                    0 #(#present)*
-                }
-
-                fn field_index(__key: &str) -> #p::Option<usize> {
-                    match __key {
-                        #(#index_arms,)*
-                        _ => #p::None,
-                    }
-                }
-
-                fn encode_field(&self, __index: usize, __out: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> {
-                    match __index {
-                        #(#encode_arms,)*
-                        _ => #p::Ok(()),
-                    }
-                }
-
-                fn decode_field(&mut self, __index: usize, __json: &[u8]) -> #p::Option<usize> {
-                    match __index {
-                        #(#decode_arms,)*
-                        _ => #p::None,
-                    }
+            fn field_index(__key: &str) -> #p::Option<usize> {
+                match __key {
+                    #(#index_arms,)*
+                    _ => #p::None,
                 }
             }
 
+            fn encode_field(&self, __index: usize, __out: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> {
+                match __index {
+                    #(#encode_arms,)*
+                    _ => #p::Ok(()),
+                }
+            }
+
+            fn decode_field(&mut self, __index: usize, __json: &[u8]) -> #p::Option<usize> {
+                match __index {
+                    #(#decode_arms,)*
+                    _ => #p::None,
+                }
+            }
+        }
+
+        #owner_impl
+
+        #[automatically_derived]
+        impl #fields_ty {
             #(#codecs)*
+        }
 
-            #session_type
+        #session_impls
+    };
+    let wrapped = wrap_in_const(&body);
+    // The accessors sit beside the type, not inside the `const _`, so that
+    // rustc names them `AppSession::set_user` in its messages.
+    quote! {
+        #decl
 
-            // `Session<T>` as an axum extractor (nothing without the runtime's `axum` feature).
-            #p::impl_extractor!(#ident);
+        #[automatically_derived]
+        #[allow(non_snake_case, unused_qualifications, unreachable_pub, clippy::all, clippy::pedantic)]
+        impl #fields_ty {
+            #(#accessors)*
+        }
 
-            #[automatically_derived]
-            impl #fields_ty {
-                #(#accessors)*
-            }
-        };
+        #wrapped
     }
 }
 
-/// The session type, its `Deref` to the state, and its constructors. Shared
-/// with the fallback, so that uses of `Session<T>` elsewhere type-check after
-/// an error.
-pub(crate) fn session_type(p: &TokenStream, node: &DeriveInput, fields_ty: &Ident) -> TokenStream {
+/// The static description of the schema: keys, flash and owner fields,
+/// cookie name, lifetimes.
+fn schema_description(p: &TokenStream, input: &Input<'_>, stored: &[&Field<'_>]) -> TokenStream {
+    let keys = stored.iter().map(|f| f.key(&input.attrs).0);
+    let flash_bits = stored
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_flash())
+        .map(|(i, _)| quote!(| #p::bit(#i)));
+    let cookie = input
+        .attrs
+        .cookie
+        .get()
+        .map_or_else(|| "session".to_owned(), syn::LitStr::value);
+    let optional = |value: Option<TokenStream>| {
+        value.map_or_else(|| quote!(#p::None), |value| quote!(#p::Some(#value)))
+    };
+    let owner = optional(input.owner().map(|(index, _)| quote!(#index)));
+    let lifetime =
+        |secs: Option<&u64>| optional(secs.map(|secs| quote!(#p::Duration::from_secs(#secs))));
+    let max_age = lifetime(input.attrs.max_age.get());
+    let idle_timeout = lifetime(input.attrs.idle_timeout.get());
+    quote! {
+        #p::Schema {
+            keys: &[#(#keys),*],
+            flash: 0 #(#flash_bits)*,
+            owner: #owner,
+            cookie: #cookie,
+            max_age: #max_age,
+            idle_timeout: #idle_timeout,
+        }
+    }
+}
+
+/// The declaration of the session type, outside the `const _` so that the
+/// user's `cargo doc` lists it (with its accessors, and everything
+/// `SessionState` offers through `Deref`). Shared with the fallback.
+pub(crate) fn session_type_decl(
+    rt: &Runtime,
+    node: &DeriveInput,
+    fields_ty: &Ident,
+) -> TokenStream {
     let ident = &node.ident;
     let vis = &node.vis;
-    let doc = format!(" The session of `{ident}`: `Session<{ident}>`.");
+    let path = rt.path();
+    let doc = format!(
+        " The session of [`{ident}`]: what `Session<{ident}>` names, generated by `#[derive(Session)]`."
+    );
+    let doc2 = format!(
+        " It has a getter and a setter for each field of `{ident}` (and `unset_`, `has_` \
+         for optional fields, `flash_` for flash fields), and dereferences to \
+         `SessionState<{ident}>` for the rest: `id()`, `destroy()`, `regenerate_id(..)`, ..."
+    );
     // Spanned at the user's struct name: rustc's "method not found for this
     // struct" label then points at `struct App`, not at the derive.
     let decl = respan(
-        quote!(#vis struct #fields_ty(#p::SessionState<#ident>);),
+        quote!(#vis struct #fields_ty(#path::SessionState<#ident>);),
         ident.span(),
     );
     quote! {
         #[doc = #doc]
+        #[doc = ""]
+        #[doc = #doc2]
+        #[allow(unreachable_pub)]
         #decl
+    }
+}
+
+/// The session type's trait impls (`SessionSchema`, `Deref` to the state)
+/// and its constructors. Shared with the fallback, so that uses of
+/// `Session<T>` elsewhere type-check after an error.
+pub(crate) fn session_type_impls(
+    p: &TokenStream,
+    node: &DeriveInput,
+    fields_ty: &Ident,
+) -> TokenStream {
+    let ident = &node.ident;
+    let vis = &node.vis;
+    quote! {
+        #[automatically_derived]
+        impl #p::SessionSchema for #ident {
+            type Fields = #fields_ty;
+        }
 
         #[automatically_derived]
         impl #p::SessionFields<#ident> for #fields_ty {
@@ -214,30 +256,36 @@ pub(crate) fn session_type(p: &TokenStream, node: &DeriveInput, fields_ty: &Iden
             }
         }
 
+        // `Session<T>` as an axum extractor (nothing without the runtime's `axum` feature).
+        #p::impl_extractor!(#ident, #fields_ty);
+
         #[automatically_derived]
         impl #fields_ty {
             /// A new, empty session with a fresh id.
             #vis fn new(config: &#p::SessionConfig<#ident>) -> Self {
-                #p::SessionState::new(config)
+                #p::new_session(config)
             }
 
-            /// Opens a sealed value.
+            /// Opens a sealed value (h3's `unsealSession`).
             ///
             /// # Errors
             /// Why the value was rejected.
             #vis fn unseal(config: &#p::SessionConfig<#ident>, sealed: &str) -> #p::Result<Self, #p::UnsealError> {
-                #p::SessionState::unseal(config, sealed)
+                #p::unseal(config, sealed)
             }
 
-            /// Opens a sealed value if there is one, else starts a fresh session.
-            #vis fn load(config: &#p::SessionConfig<#ident>, sealed: #p::Option<&str>) -> (Self, #p::Option<#p::UnsealError>) {
-                #p::SessionState::load(config, sealed)
+            /// Loads the session `token` names, whatever keeps it; a fresh
+            /// session when there is none or it is rejected (and why). Await
+            /// it; with cookies it is ready at once.
+            #vis fn load(config: &#p::SessionConfig<#ident>, token: #p::Option<&str>) -> #p::Pending<#p::Result<(Self, #p::Option<#p::UnsealError>), #p::StoreError>> {
+                #p::load(config, token)
             }
         }
     }
 }
 
-/// The codec constants of the stored fields, and the `encode_field` and
+/// The codec constants of the stored fields (associated constants of the
+/// session type), and the `encode_field` and
 /// `decode_field` match arms that call them.
 ///
 /// Every trait bound on a field type is checked once, in one `const` per
@@ -246,6 +294,7 @@ pub(crate) fn session_type(p: &TokenStream, node: &DeriveInput, fields_ty: &Iden
 fn codec_items(
     p: &TokenStream,
     schema: &Ident,
+    fields_ty: &Ident,
     stored: &[&Field<'_>],
 ) -> (Vec<TokenStream>, Vec<TokenStream>, Vec<TokenStream>) {
     let mut codecs = Vec::new();
@@ -256,8 +305,8 @@ fn codec_items(
         let codec = codec_ident(i);
         let (encode, decode) = (codec_slot(f, 0), codec_slot(f, 1));
         codecs.push(codec_const(p, schema, i, f));
-        encode_arms.push(quote!(#i => (#codec.#encode)(&self.#name, __out)));
-        decode_arms.push(quote!(#i => (#codec.#decode)(__json, &mut self.#name)));
+        encode_arms.push(quote!(#i => (#fields_ty::#codec.#encode)(&self.#name, __out)));
+        decode_arms.push(quote!(#i => (#fields_ty::#codec.#decode)(__json, &mut self.#name)));
     }
     (codecs, encode_arms, decode_arms)
 }
@@ -286,9 +335,10 @@ fn codec_const(p: &TokenStream, schema: &Ident, index: usize, f: &Field<'_>) -> 
             let (encode_ty, decode_ty) = (encode_ty(&ty), decode_ty(&ty));
             let encode = quote_spanned!(at=> #p::encode::<#ty>);
             let decode = quote_spanned!(at=> #p::decode::<#ty>);
-            let flash = quote_spanned!(at=> #p::SessionState::<#schema>::flash::<#inner>);
+            let flash = quote_spanned!(at=> #p::flash::<#schema, #inner>);
             let flash_ty = quote!(fn(&mut #p::SessionState<#schema>, usize, &#inner));
             quote! {
+                #[doc(hidden)]
                 const #codec: (#flash_ty, #encode_ty, #decode_ty) = (#flash, #encode, #decode);
             }
         }
@@ -299,6 +349,7 @@ fn codec_const(p: &TokenStream, schema: &Ident, index: usize, f: &Field<'_>) -> 
             let encode = quote_spanned!(at=> #p::encode::<#ty>);
             let decode = quote_spanned!(at=> #p::decode::<#ty>);
             quote! {
+                #[doc(hidden)]
                 const #codec: (#encode_ty, #decode_ty) = (#encode, #decode);
             }
         }
@@ -363,93 +414,149 @@ fn setter_param(p: &TokenStream, ty: &Type) -> (TokenStream, TokenStream) {
     }
 }
 
-fn accessors(
-    p: &TokenStream,
-    vis: &syn::Visibility,
-    index: usize,
-    f: &Field<'_>,
-    container: &crate::attr::Container,
-) -> TokenStream {
+/// The accessors of stored field `index`, documented with what they do,
+/// which field they belong to, and (on the getter) the field's own doc
+/// comment. Their names come from [`Field::accessors`], as the checks saw them.
+fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) -> TokenStream {
+    let names = f.accessors().expect("stored fields have accessors");
+    let docs = Docs {
+        key: f.key(&input.attrs).0,
+        getter: f.ident,
+        flash: f.is_flash(),
+    };
+    let vis = &input.node.vis;
     let name = f.ident;
-    let field = f.name();
-    let key = f.key(container).0;
-    let set = format_ident!("set_{}", field, span = name.span());
-    let unset = format_ident!("unset_{}", field, span = name.span());
-    let has = format_ident!("has_{}", field, span = name.span());
-    let flash = format_ident!("flash_{}", field, span = name.span());
     let data = Ident::new("__data", Span::mixed_site());
-    let codec = codec_ident(index);
+    let mut out = TokenStream::new();
 
-    if f.is_flash() {
+    out.extend(getter(p, input, f, &docs));
+    if let Some(set) = &names.set {
+        let ty = f.option_inner.unwrap_or(f.ty);
+        let (param, value) = setter_param(p, ty);
+        let stored = if f.option_inner.is_some() {
+            quote!(#p::Some(__value))
+        } else {
+            quote!(__value)
+        };
+        let doc = docs.see("Sets the `{}` session value.");
+        out.extend(quote! {
+            #doc
+            #vis fn #set(&mut self, #param) {
+                let __value: #ty = #value;
+                #p::write(&mut self.0, #index, true, move |#data: &mut _| #data.#name = #stored);
+            }
+        });
+    }
+    if let Some(flash) = &names.flash {
         let inner = f
             .option_inner
             .expect("checked: flash fields are `Option<T>`");
         let (param, value) = setter_param(p, inner);
-        let get_doc = format!(" The `{key}` value flashed by the previous request, if any.");
-        let flash_doc = format!(" Flashes a `{key}` value: readable in the next request only.");
-        let unset_doc = format!(" Cancels a `{key}` flash set in this request.");
-        let has_doc = format!(" Whether a `{key}` value was flashed by the previous request.");
-        return quote! {
-            #[doc = #get_doc]
-            #vis fn #name(&self) -> #p::Option<&#inner> {
-                self.0.data().#name.as_ref()
-            }
-            #[doc = #flash_doc]
+        let codec = codec_ident(index);
+        let doc = docs.see("Flashes a `{}` value: readable in the next request only.");
+        out.extend(quote! {
+            #doc
             #vis fn #flash(&mut self, #param) {
                 let __value: #inner = #value;
-                (#codec.0)(&mut self.0, #index, &__value);
+                (Self::#codec.0)(&mut self.0, #index, &__value);
             }
-            #[doc = #unset_doc]
+        });
+    }
+    if let Some(unset) = &names.unset {
+        let (doc, body) = if f.is_flash() {
+            (
+                docs.see("Cancels a `{}` flash set in this request."),
+                quote!(#p::unflash(&mut self.0, #index)),
+            )
+        } else {
+            (
+                docs.see("Removes the `{}` session value."),
+                quote!(#p::write(&mut self.0, #index, false, |#data: &mut _| #data.#name = #p::None)),
+            )
+        };
+        out.extend(quote! {
+            #doc
             #vis fn #unset(&mut self) {
-                self.0.unflash(#index);
+                #body;
             }
-            #[doc = #has_doc]
+        });
+    }
+    if let Some(has) = &names.has {
+        let doc = docs.see(if f.is_flash() {
+            "Whether a `{}` value was flashed by the previous request."
+        } else {
+            "Whether the `{}` session value is set."
+        });
+        out.extend(quote! {
+            #doc
             #vis fn #has(&self) -> bool {
                 self.0.data().#name.is_some()
             }
-        };
+        });
     }
+    out
+}
 
-    if let Some(inner) = f.option_inner {
-        let (param, value) = setter_param(p, inner);
-        let get_doc = format!(" The `{key}` session value, if set.");
-        let set_doc = format!(" Sets the `{key}` session value.");
-        let unset_doc = format!(" Removes the `{key}` session value.");
-        let has_doc = format!(" Whether the `{key}` session value is set.");
-        return quote! {
-            #[doc = #get_doc]
+/// `f()`, documented with the field's own doc comment.
+fn getter(p: &TokenStream, input: &Input<'_>, f: &Field<'_>, docs: &Docs<'_>) -> TokenStream {
+    let vis = &input.node.vis;
+    let name = f.ident;
+    let owner = format!(" Field `{}` of `{}`.", f.name(), input.node.ident);
+    let field_docs = f.original.attrs.iter().filter(|a| a.path().is_ident("doc"));
+    let summary = docs.summary(if f.is_flash() {
+        "The `{}` value flashed by the previous request, if any."
+    } else if f.option_inner.is_some() {
+        "The `{}` session value, if set."
+    } else {
+        "The `{}` session value."
+    });
+    let signature = if let Some(inner) = f.option_inner {
+        quote! {
             #vis fn #name(&self) -> #p::Option<&#inner> {
                 self.0.data().#name.as_ref()
             }
-            #[doc = #set_doc]
-            #vis fn #set(&mut self, #param) {
-                let __value: #inner = #value;
-                self.0.write(#index, true, move |#data: &mut _| #data.#name = #p::Some(__value));
+        }
+    } else {
+        let ty = f.ty;
+        quote! {
+            #vis fn #name(&self) -> &#ty {
+                &self.0.data().#name
             }
-            #[doc = #unset_doc]
-            #vis fn #unset(&mut self) {
-                self.0.write(#index, false, |#data: &mut _| #data.#name = #p::None);
-            }
-            #[doc = #has_doc]
-            #vis fn #has(&self) -> bool {
-                self.0.data().#name.is_some()
-            }
-        };
+        }
+    };
+    quote! {
+        #[doc = #summary]
+        #[doc = ""]
+        #[doc = #owner]
+        #(#field_docs)*
+        #signature
+    }
+}
+
+/// The doc comments of one field's accessors.
+struct Docs<'a> {
+    key: String,
+    getter: &'a Ident,
+    flash: bool,
+}
+
+impl Docs<'_> {
+    /// `template` with the session key in place of `{}`, as a doc line.
+    fn summary(&self, template: &str) -> String {
+        format!(" {}", template.replace("{}", &self.key))
     }
 
-    let ty = f.ty;
-    let (param, value) = setter_param(p, ty);
-    let get_doc = format!(" The `{key}` session value.");
-    let set_doc = format!(" Sets the `{key}` session value.");
-    quote! {
-        #[doc = #get_doc]
-        #vis fn #name(&self) -> &#ty {
-            &self.0.data().#name
-        }
-        #[doc = #set_doc]
-        #vis fn #set(&mut self, #param) {
-            let __value: #ty = #value;
-            self.0.write(#index, true, move |#data: &mut _| #data.#name = __value);
+    /// A summary line, then a pointer to the getter (which carries the
+    /// field's own docs).
+    fn see(&self, template: &str) -> TokenStream {
+        let summary = self.summary(template);
+        let getter = self.getter;
+        let kind = if self.flash { "flashed value" } else { "value" };
+        let see = format!(" The {kind} itself: [`{getter}`](Self::{getter}).");
+        quote! {
+            #[doc = #summary]
+            #[doc = ""]
+            #[doc = #see]
         }
     }
 }

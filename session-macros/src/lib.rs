@@ -8,9 +8,11 @@ mod attr;
 mod case;
 mod check;
 mod ctxt;
+mod dummy;
 mod duration;
 mod expand;
 mod fallback;
+mod reserved;
 #[cfg(test)]
 mod tests;
 

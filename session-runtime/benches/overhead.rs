@@ -136,7 +136,7 @@ fn overhead(c: &mut Criterion) {
 /// The framework-free pieces of our read and update paths.
 fn parts(c: &mut Criterion) {
     let config = SessionConfig::<Counter>::new(Key::generate());
-    let transport = session_runtime::http::Transport::new(config.clone());
+    let transport = session_runtime::transport::Transport::new(config.clone());
     let mut session = Session::<Counter>::new(&config);
     session.set_count(1);
     let sealed = session.seal(&config).unwrap();
@@ -147,7 +147,7 @@ fn parts(c: &mut Criterion) {
         b.iter(|| black_box(Session::<Counter>::unseal(&config, black_box(&sealed)).unwrap()));
     });
     group.bench_function("transport_load", |b| {
-        b.iter(|| black_box(transport.load(black_box(&headers))));
+        b.iter(|| black_box(transport.load(black_box(&headers)).now()));
     });
     group.bench_function("seal", |b| {
         b.iter(|| black_box(session.seal(&config).unwrap()));
@@ -156,7 +156,8 @@ fn parts(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 transport
-                    .save(&session, session_runtime::http::Source::Cookie)
+                    .save(&session, session_runtime::transport::Source::Cookie)
+                    .now()
                     .unwrap(),
             )
         });

@@ -1,41 +1,7 @@
-//! The errors of keys, sealing and unsealing. None of them carries plaintext
-//! or key material, so they are safe to log.
+//! The errors of sealing and unsealing a session, shared by every layer.
+//! None of them carries plaintext or key material, so they are safe to log.
 
 use std::fmt;
-
-/// A key or key ring could not be built.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum KeyError {
-    /// The secret is shorter than [`MIN_SECRET_LEN`](crate::MIN_SECRET_LEN) bytes.
-    SecretTooShort {
-        /// The length that was given.
-        len: usize,
-    },
-    /// Two keys in one ring share a key id.
-    DuplicateKeyId {
-        /// The shared id.
-        id: u32,
-    },
-    /// A ring needs at least one key.
-    NoKeys,
-}
-
-impl fmt::Display for KeyError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::SecretTooShort { len } => write!(
-                f,
-                "session secret is {len} bytes long; it must be at least {} bytes of random data",
-                crate::MIN_SECRET_LEN
-            ),
-            Self::DuplicateKeyId { id } => write!(f, "key id {id:08x} is already in the key ring"),
-            Self::NoKeys => f.write_str("a key ring needs at least one secret"),
-        }
-    }
-}
-
-impl std::error::Error for KeyError {}
 
 /// Which lifetime a session outlived.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,9 +36,12 @@ pub enum SealError {
     Destroyed,
     /// The session id is longer than 255 bytes.
     IdTooLong,
+    /// The configuration keeps sessions in a store, where only their id is
+    /// sealed: save them with `save`, not `seal`.
+    StoreMode,
     /// The iron codec refused to seal (h3 format, feature `h3`).
     #[cfg(feature = "h3")]
-    Iron(crate::iron::IronError),
+    Iron(crate::h3::iron::IronError),
 }
 
 impl fmt::Display for SealError {
@@ -87,6 +56,9 @@ impl fmt::Display for SealError {
             }
             Self::Destroyed => f.write_str("the session was destroyed and cannot be sealed"),
             Self::IdTooLong => f.write_str("session ids are at most 255 bytes long"),
+            Self::StoreMode => f.write_str(
+                "this configuration keeps sessions in a store: save them with `save`, not `seal`",
+            ),
             #[cfg(feature = "h3")]
             Self::Iron(e) => write!(f, "h3 session cannot be sealed: {e}"),
         }
@@ -114,6 +86,12 @@ pub enum UnsealError {
     Corrupt,
     /// The session outlived its lifetime.
     Expired(Expiry),
+    /// The configuration keeps sessions in a store: load them with `load`,
+    /// not `unseal`.
+    StoreMode,
+    /// The token is authentic but the store holds no session under its id
+    /// (destroyed, revoked or expired): it is never adopted.
+    UnknownSession,
     /// The sealed value is longer than the configured size limit.
     TooLarge {
         /// The length that arrived.
@@ -125,7 +103,7 @@ pub enum UnsealError {
     /// expired seal, unknown password id, bad HMAC, or not JSON. The
     /// message is iron's own where it has one (`Bad hmac value`, ...).
     #[cfg(feature = "h3")]
-    Iron(crate::iron::IronError),
+    Iron(crate::h3::iron::IronError),
 }
 
 impl fmt::Display for UnsealError {
@@ -144,6 +122,12 @@ impl fmt::Display for UnsealError {
             }
             Self::Expired(Expiry::Absolute) => f.write_str("session expired (max age reached)"),
             Self::Expired(Expiry::Idle) => f.write_str("session expired (idle timeout reached)"),
+            Self::StoreMode => f.write_str(
+                "this configuration keeps sessions in a store: load them with `load`, not `unseal`",
+            ),
+            Self::UnknownSession => f.write_str(
+                "the session store holds no session under this id (destroyed, revoked or expired)",
+            ),
             Self::TooLarge { len, limit } => write!(
                 f,
                 "sealed session is {len} bytes, over the limit of {limit}"
@@ -155,3 +139,162 @@ impl fmt::Display for UnsealError {
 }
 
 impl std::error::Error for UnsealError {}
+
+/// A server-side store failed: it is unreachable, timed out, or answered
+/// something that is not a session. The request cannot go on with its
+/// session (the HTTP layers answer `503 Service Unavailable`); a fresh
+/// session must not silently replace the user's.
+///
+/// The message describes the failure, never session data.
+#[derive(Debug)]
+pub struct StoreError {
+    kind: StoreErrorKind,
+    message: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+/// What kind of failure a [`StoreError`] is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreErrorKind {
+    /// The store cannot be reached (connection refused or lost).
+    Unavailable,
+    /// The store did not answer in time.
+    Timeout,
+    /// The store answered with something that is not a session record.
+    Corrupt,
+    /// A new session's id is already taken (a custom id generator repeats
+    /// itself): nothing was written.
+    Conflict,
+    /// The configuration keeps sessions in cookies: there is no store to ask.
+    Unsupported,
+    /// Any other failure of the store.
+    Other,
+}
+
+impl StoreError {
+    /// A store error of `kind` that says `message` (never session data).
+    pub fn new(kind: StoreErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying error (a client library's).
+    #[must_use]
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> StoreErrorKind {
+        self.kind
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let kind = match self.kind {
+            StoreErrorKind::Unavailable => "session store unavailable",
+            StoreErrorKind::Timeout => "session store timed out",
+            StoreErrorKind::Corrupt => "session store returned a corrupt record",
+            StoreErrorKind::Conflict => "session id already in use",
+            StoreErrorKind::Unsupported => "no session store",
+            StoreErrorKind::Other => "session store failed",
+        };
+        write!(f, "{kind}: {}", self.message)
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// Why loading a session did not give the stored session.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum LoadError {
+    /// The value the request carried was rejected (tampered, expired,
+    /// unknown...): the request goes on with a fresh session.
+    Rejected(UnsealError),
+    /// The store failed: the request cannot go on with its session.
+    Store(StoreError),
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Rejected(e) => e.fmt(f),
+            Self::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for LoadError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Rejected(e) => Some(e),
+            Self::Store(e) => Some(e),
+        }
+    }
+}
+
+impl From<UnsealError> for LoadError {
+    fn from(e: UnsealError) -> Self {
+        Self::Rejected(e)
+    }
+}
+
+impl From<StoreError> for LoadError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}
+
+/// Why a session could not be saved.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum SaveError {
+    /// The session could not be sealed (too large, a field that does not
+    /// serialize, ...).
+    Seal(SealError),
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl fmt::Display for SaveError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Seal(e) => e.fmt(f),
+            Self::Store(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for SaveError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Seal(e) => Some(e),
+            Self::Store(e) => Some(e),
+        }
+    }
+}
+
+impl From<SealError> for SaveError {
+    fn from(e: SealError) -> Self {
+        Self::Seal(e)
+    }
+}
+
+impl From<StoreError> for SaveError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e)
+    }
+}

@@ -62,26 +62,39 @@
 //! | feature | what it adds |
 //! |---|---|
 //! | `derive` (default) | `#[derive(Session)]`, re-exported here |
-//! | `http` | `http::Transport`: sessions from `http::HeaderMap`s, and the response's `Set-Cookie` |
+//! | `http` | [`transport::Transport`]: sessions from `http::HeaderMap`s, and the response's `Set-Cookie` |
 //! | `axum` | `axum::SessionLayer` and the `Session<T>` extractor (implies `http`) |
-//! | `h3` | the `h3` and `iron` modules: h3/Nuxt's sealed sessions (iron `Fe26.2`), to share sessions with a Nuxt/h3 app |
+//! | `h3` | the `h3` module: h3/Nuxt's sealed sessions (iron `Fe26.2`), to share sessions with a Nuxt/h3 app |
+//!
+//! # Layers
+//!
+//! The crate is built in layers; each depends only on those above it in
+//! this list, and each folder's `mod.rs` lists its files:
+//!
+//! 1. `crypto/`: keys, the sealed frame (AES-256-GCM), randomness, base64url.
+//! 2. `model/`: what a session is and how it changes, whatever keeps it:
+//!    the schema, [`SessionState`], lifecycle rules, merging, settings.
+//! 3. `backend/`: where a session lives between requests, behind one trait,
+//!    [`Backend`](backend::Backend): [`SealedCookie`] by default; [`SessionConfig`] joins the
+//!    settings and the backend. `h3/` is another backend (h3's format,
+//!    with the iron codec).
+//! 4. `transport/`: how it travels over HTTP: the cookie and the session
+//!    header ([`transport::Transport`], feature `http`).
+//! 5. `integrations/`: web frameworks ([`axum`], feature `axum`).
+//!
+//! `error.rs` holds the errors every layer shares; `private.rs` is what the
+//! derive's code calls.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The model and crypto layers serve backends and integrations that are
+// features; with some of them off, parts of that crate-internal API go
+// unused. Built with every feature (as CI lints it), nothing is dead.
+#![cfg_attr(not(all(feature = "axum", feature = "h3")), allow(dead_code))]
 
-mod clock;
-mod config;
-mod envelope;
+pub mod backend;
+mod crypto;
 mod error;
-mod format;
-mod id;
-mod key;
-mod schema;
-mod seal;
-mod session;
-mod state;
-
-#[cfg(feature = "h3")]
-pub mod iron;
+mod model;
 
 #[cfg(feature = "h3")]
 #[cfg_attr(docsrs, doc(cfg(feature = "h3")))]
@@ -89,21 +102,25 @@ pub mod h3;
 
 #[cfg(feature = "http")]
 #[cfg_attr(docsrs, doc(cfg(feature = "http")))]
-pub mod http;
+pub mod transport;
+
+mod integrations;
+
+pub mod store;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub mod axum;
+pub use integrations::axum;
 
-pub use crate::clock::{Clock, ManualClock, SystemClock};
-pub use crate::config::{DEFAULT_MAX_SIZE, SameSite, SessionConfig};
-pub use crate::error::{Expiry, KeyError, SealError, UnsealError};
-pub use crate::format::SessionFormat;
-pub use crate::id::generate_id;
-pub use crate::key::{Key, KeyRing, MIN_SECRET_LEN};
-pub use crate::schema::{SessionFields, SessionSchema, SessionValue};
-pub use crate::session::{Saved, Session};
-pub use crate::state::SessionState;
+pub use crate::backend::{SameSite, Saved, SealedCookie, SessionConfig};
+pub use crate::crypto::{Key, KeyError, KeyRing, MIN_SECRET_LEN, generate_id};
+pub use crate::error::{
+    Expiry, LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError,
+};
+pub use crate::model::{
+    Clock, DEFAULT_MAX_SIZE, ManualClock, Session, SessionOwner, SessionSchema, SessionState,
+    SessionValue, Settings, SystemClock,
+};
 #[cfg(feature = "derive")]
 pub use session_macros::Session;
 

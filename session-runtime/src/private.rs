@@ -1,4 +1,8 @@
 //! What generated code calls. Not public API: names may change in any release.
+//!
+//! Everything here is a free function or a trait the derive implements:
+//! nothing generated code needs is a method users could call, or that rustc
+//! could suggest for a typo.
 
 pub use core::convert::Into;
 pub use core::option::Option::{self, None, Some};
@@ -6,10 +10,15 @@ pub use core::result::Result::{self, Err, Ok};
 pub use std::time::Duration;
 pub use std::vec::Vec;
 
-pub use crate::schema::{
-    FieldBits, Schema, SessionDefault, SessionFields, SessionSchema, SessionValue,
+pub use crate::backend::{Loading, Pending, SessionConfig};
+pub use crate::error::{StoreError, UnsealError};
+pub use crate::model::schema::{
+    FieldBits, Schema, SessionData, SessionDefault, SessionOwner, SessionValue,
 };
-pub use crate::state::SessionState;
+pub use crate::model::session::{SessionFields, SessionSchema};
+pub use crate::model::state::SessionState;
+pub use core::fmt::{Debug, Formatter, Result as FmtResult};
+pub use core::ops::{Deref, DerefMut};
 
 /// Writes the JSON of a field value.
 ///
@@ -24,7 +33,7 @@ pub fn encode<T: SessionValue>(value: &T, out: &mut Vec<u8>) -> Result<(), serde
 /// its length; on failure `slot` is left as it was.
 #[inline]
 pub fn decode<T: SessionValue>(json: &[u8], slot: &mut T) -> Option<usize> {
-    let (value, used) = crate::envelope::one_value::<T>(json)?;
+    let (value, used) = crate::model::fields::one_value::<T>(json)?;
     *slot = value;
     Some(used)
 }
@@ -43,13 +52,65 @@ pub const fn bit(index: usize) -> FieldBits {
 
 /// What encoding a field can fail with.
 pub type EncodeError = serde_json::Error;
-pub use crate::config::SessionConfig;
-pub use crate::error::UnsealError;
-pub use core::fmt::{Debug, Formatter, Result as FmtResult};
-pub use core::ops::{Deref, DerefMut};
 
-/// `impl_extractor!(Schema);` implements axum's `FromRequestParts` for
-/// `Session<Schema>` (feature `axum`; without it, expands to nothing).
+/// Runs `write` on the data and marks field `index` written (and holding a
+/// value when `present`), unless the session is destroyed.
+#[inline]
+pub fn write<T: SessionData>(
+    state: &mut SessionState<T>,
+    index: usize,
+    present: bool,
+    write: impl FnOnce(&mut T),
+) {
+    state.write_field(index, present, write);
+}
+
+/// Flashes `value` into field `index` for the next request.
+#[inline]
+pub fn flash<T: SessionData, V: SessionValue>(
+    state: &mut SessionState<T>,
+    index: usize,
+    value: &V,
+) {
+    state.flash_field(index, value);
+}
+
+/// Cancels a flash of field `index` set in this request.
+#[inline]
+pub fn unflash<T: SessionData>(state: &mut SessionState<T>, index: usize) {
+    state.unflash_field(index);
+}
+
+/// `Session::<T>::new(&config)`.
+#[inline]
+pub fn new_session<T: SessionSchema>(config: &SessionConfig<T>) -> T::Fields {
+    SessionState::new(config)
+}
+
+/// `Session::<T>::unseal(&config, sealed)`.
+///
+/// # Errors
+/// Why the value was rejected.
+#[inline]
+pub fn unseal<T: SessionSchema>(
+    config: &SessionConfig<T>,
+    sealed: &str,
+) -> Result<T::Fields, UnsealError> {
+    SessionState::unseal(config, sealed)
+}
+
+/// `Session::<T>::load(&config, token)`.
+pub fn load<T: SessionSchema>(
+    config: &SessionConfig<T>,
+    token: Option<&str>,
+) -> Pending<Loading<T>> {
+    SessionState::load(config, token)
+}
+
+/// `impl_extractor!(Schema, SchemaSession);` implements axum's
+/// `FromRequestParts` for the generated session type (feature `axum`;
+/// without it, expands to nothing). It names the concrete type, not
+/// `Session<Schema>`: impls for a projection would overlap across crates.
 pub use crate::__session_impl_extractor as impl_extractor;
 #[cfg(feature = "axum")]
 pub use axum_core::extract::FromRequestParts;
@@ -61,5 +122,5 @@ pub use http::request::Parts;
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __session_impl_extractor {
-    ($schema:ty) => {};
+    ($schema:ty, $fields:ty) => {};
 }

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use proptest::prelude::*;
 use session_runtime::{
-    Expiry, Key, KeyError, KeyRing, ManualClock, Saved, SealError, Session, SessionConfig,
-    UnsealError,
+    Expiry, Key, KeyError, KeyRing, ManualClock, SaveError, Saved, SealError, Session,
+    SessionConfig, UnsealError,
 };
 
 #[derive(Session)]
@@ -190,14 +190,14 @@ fn idle_expiry_boundary_and_sliding() {
     clock.set_ms(T0 + 30_000);
     let read = Session::<App>::unseal(&config, &sealed).unwrap();
     assert_eq!(
-        read.save(&config).unwrap(),
+        read.save(&config).now().unwrap().unwrap(),
         Saved::Unchanged,
         "no re-seal before half the window"
     );
 
     clock.set_ms(T0 + 45_000);
     let read = Session::<App>::unseal(&config, &sealed).unwrap();
-    let Saved::Write(slid) = read.save(&config).unwrap() else {
+    let Saved::Write(slid) = read.save(&config).now().unwrap().unwrap() else {
         panic!("past half the window the seal slides")
     };
     assert_eq!(read.expires_at_ms(&config), Some(T0 + 105_000));
@@ -236,7 +236,7 @@ fn max_age_caps_idle_sliding() {
             session.expires_at_ms(&config),
             Some(T0 + (at + 60_000).min(120_000))
         );
-        let Saved::Write(next) = session.save(&config).unwrap() else {
+        let Saved::Write(next) = session.save(&config).now().unwrap().unwrap() else {
             panic!("slides")
         };
         sealed = next;
@@ -257,12 +257,15 @@ fn rotation_old_keys_unseal_primary_seals_and_old_sessions_are_resealed() {
 
     let session = Session::<App>::unseal(&rotated, &sealed_with_old).unwrap();
     assert_eq!(*session.visits(), 7);
-    let Saved::Write(resealed) = session.save(&rotated).unwrap() else {
+    let Saved::Write(resealed) = session.save(&rotated).now().unwrap().unwrap() else {
         panic!("a session opened with an old key is sealed again")
     };
     let only_new = SessionConfig::<App>::new(key(2));
     let again = Session::<App>::unseal(&only_new, &resealed).unwrap();
-    assert_eq!(again.save(&only_new).unwrap(), Saved::Unchanged);
+    assert_eq!(
+        again.save(&only_new).now().unwrap().unwrap(),
+        Saved::Unchanged
+    );
     assert_eq!(
         Session::<App>::unseal(&only_new, &sealed_with_old).unwrap_err(),
         UnsealError::UnknownKey(key(1).id())
@@ -288,8 +291,8 @@ fn oversized_session_is_a_typed_error_and_nothing_is_written() {
     let ok = session.seal(&config).unwrap();
     assert!(ok.len() + 4 <= 4096);
     session.set_note("x".repeat(4000));
-    match session.save(&config) {
-        Err(SealError::TooLarge { len, limit: 4096 }) => assert!(len > 4096),
+    match session.save(&config).now().unwrap() {
+        Err(SaveError::Seal(SealError::TooLarge { len, limit: 4096 })) => assert!(len > 4096),
         other => panic!("expected TooLarge, got {other:?}"),
     }
     let tight = config.clone().with_max_size(100);
@@ -394,7 +397,10 @@ fn tolerant_decoding_across_schema_changes() {
 #[test]
 fn load_falls_back_to_a_fresh_session_and_says_why() {
     let config = SessionConfig::<App>::new(key(1));
-    let (session, error) = Session::<App>::load(&config, Some("garbage"));
+    let (session, error) = Session::<App>::load(&config, Some("garbage"))
+        .now()
+        .unwrap()
+        .unwrap();
     assert_eq!(error, Some(UnsealError::Malformed));
     assert!(session.is_new());
     assert_eq!(session.user(), None);

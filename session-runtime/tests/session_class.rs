@@ -30,7 +30,7 @@ fn config() -> SessionConfig<App> {
 
 /// Seals `session` and opens it again, as the next request would.
 fn next_request(config: &SessionConfig<App>, session: &Session<App>) -> Session<App> {
-    match session.save(config).unwrap() {
+    match session.save(config).now().unwrap().unwrap() {
         Saved::Write(sealed) => Session::<App>::unseal(config, &sealed).unwrap(),
         other => panic!("expected a write, got {other:?}"),
     }
@@ -47,7 +47,7 @@ fn new_session_has_id_and_is_clean_and_empty() {
     assert_eq!(session.len(), 0);
     assert!(session.is_new());
     assert_eq!(
-        session.save(&config).unwrap(),
+        session.save(&config).now().unwrap().unwrap(),
         Saved::Unchanged,
         "an unchanged new session saves nothing"
     );
@@ -226,7 +226,7 @@ fn destroy_empties_ignores_writes_and_saves_a_removal() {
     assert_eq!(loaded.user(), None, "writes after destroy are ignored");
     assert_eq!(*loaded.visits(), 0);
     assert_eq!(loaded.id(), id);
-    assert_eq!(loaded.save(&config).unwrap(), Saved::Remove);
+    assert_eq!(loaded.save(&config).now().unwrap().unwrap(), Saved::Remove);
     assert!(matches!(
         loaded.seal(&config),
         Err(session_runtime::SealError::Destroyed)
@@ -240,9 +240,9 @@ fn destroy_then_next_request_starts_over() {
     session.set_visits(5);
     let mut loaded = next_request(&config, &session);
     loaded.destroy();
-    assert_eq!(loaded.save(&config).unwrap(), Saved::Remove);
+    assert_eq!(loaded.save(&config).now().unwrap().unwrap(), Saved::Remove);
     // The browser dropped the cookie: the next request has none.
-    let (mut fresh, error) = Session::<App>::load(&config, None);
+    let (mut fresh, error) = Session::<App>::load(&config, None).now().unwrap().unwrap();
     assert!(error.is_none());
     fresh.set_visits(fresh.visits() + 1);
     assert_eq!(*fresh.visits(), 1);
@@ -257,7 +257,7 @@ fn clear_removes_the_cookie_unless_written_again() {
     let old = loaded.id().to_owned();
     loaded.clear();
     assert_eq!(loaded.user(), None);
-    assert_eq!(loaded.save(&config).unwrap(), Saved::Remove);
+    assert_eq!(loaded.save(&config).now().unwrap().unwrap(), Saved::Remove);
 
     loaded.set_visits(1);
     assert_ne!(loaded.id(), old, "a write after clear starts a new session");
@@ -295,7 +295,10 @@ fn flash_is_invisible_when_set_visible_next_and_gone_after() {
     let third = next_request(&config, &second);
     assert_eq!(third.notice(), None);
     assert!(!third.is_dirty());
-    assert_eq!(third.save(&config).unwrap(), Saved::Unchanged);
+    assert_eq!(
+        third.save(&config).now().unwrap().unwrap(),
+        Saved::Unchanged
+    );
 }
 
 #[test]

@@ -1,1 +1,18 @@
-//! Integration tests live in `tests/`.
+//! The shared harness of the integration tests in `tests/tests/`: every test
+//! file uses it instead of helpers of its own.
+//!
+//! * [`http`]: the one way to start an app ([`http::serve`], an axum
+//!   `Router` on `127.0.0.1:0` in the current tokio runtime) and the one
+//!   HTTP client ([`http::client`], reqwest, bounded by a timeout), with
+//!   one reply type ([`http::Reply`]) for every test that speaks HTTP, to
+//!   the Rust apps and to the node servers alike.
+//! * [`node`]: the node runner for the real h3 npm packages in `interop/h3`
+//!   (h3 v1 and v2): seal and unseal through h3's own code
+//!   ([`node::h3_seal`], [`node::h3_unseal`]) and h3's counter example as a
+//!   server ([`node::NodeServer`]), as bounded child processes.
+//!
+//! The node harness must be installed (`interop/h3/setup.sh`); the tests
+//! that need it fail, not skip, without it.
+
+pub mod http;
+pub mod node;

@@ -1,12 +1,14 @@
 //! The framework-free HTTP core: where the sealed session is found, what
 //! `Set-Cookie` comes out.
 
-use std::borrow::Cow;
 use std::time::Duration;
 
 use http::header::{HeaderMap, HeaderValue};
-use session_runtime::http::{Source, Transport};
-use session_runtime::{Key, ManualClock, SameSite, Session, SessionConfig, UnsealError};
+use session_runtime::transport::{CookieOptions, Loaded, Source, Transport};
+use session_runtime::{
+    Key, ManualClock, SameSite, SaveError, SealError, Session, SessionConfig, SessionState,
+    UnsealError,
+};
 
 #[derive(Session)]
 #[session(cookie = "sid")]
@@ -40,8 +42,30 @@ fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
     map
 }
 
+/// `transport.load(headers)`: a cookie backend answers at once, and never
+/// with a store's error.
+fn load(transport: &Transport<App>, headers: &HeaderMap) -> Loaded<App> {
+    transport
+        .load(headers)
+        .into_ready()
+        .expect("a sealed cookie loads at once")
+        .expect("a sealed cookie never fails as a store")
+}
+
+/// `transport.save(session, source)`, answered at once.
+fn save(
+    transport: &Transport<App>,
+    session: &SessionState<App>,
+    source: Source,
+) -> Result<Option<HeaderValue>, SaveError> {
+    transport
+        .save(session, source)
+        .into_ready()
+        .expect("a sealed cookie saves at once")
+}
+
 fn user(transport: &Transport<App>, pairs: &[(&str, &str)]) -> (Option<String>, Source) {
-    let loaded = transport.load(&headers(pairs));
+    let loaded = load(transport, &headers(pairs));
     (loaded.session.user().cloned(), loaded.source)
 }
 
@@ -52,10 +76,11 @@ fn header_name_derives_from_cookie_name() {
         transport.header_name().unwrap().as_str(),
         "x-h3-test-session"
     );
-    let transport = Transport::new(config().with_session_header("X-Custom"));
+    let transport = Transport::new(config()).with_session_header("X-Custom");
     assert_eq!(transport.header_name().unwrap().as_str(), "x-custom");
     assert!(
-        Transport::new(config().without_session_header())
+        Transport::new(config())
+            .with_session_header(None)
             .header_name()
             .is_none()
     );
@@ -64,7 +89,7 @@ fn header_name_derives_from_cookie_name() {
 #[test]
 fn nothing_sent_gives_a_fresh_session() {
     let transport = Transport::new(config());
-    let loaded = transport.load(&HeaderMap::new());
+    let loaded = load(&transport, &HeaderMap::new());
     assert_eq!(loaded.source, Source::None);
     assert!(loaded.error.is_none());
     assert!(loaded.session.is_new());
@@ -93,7 +118,7 @@ fn first_cookie_wins_across_lines() {
     let (first, second) = (format!("x=1; sid={b}"), format!("sid={a}"));
     let both = headers(&[("cookie", &first), ("cookie", &second)]);
     assert_eq!(
-        transport.load(&both).session.user().map(String::as_str),
+        load(&transport, &both).session.user().map(String::as_str),
         Some("bob")
     );
 }
@@ -125,10 +150,10 @@ fn invalid_header_does_not_fall_back_to_cookie() {
     let transport = Transport::new(config());
     let a = sealed(&transport, "ada");
     let cookie = format!("sid={a}");
-    let loaded = transport.load(&headers(&[
-        ("cookie", &cookie),
-        ("x-sid-session", "garbage"),
-    ]));
+    let loaded = load(
+        &transport,
+        &headers(&[("cookie", &cookie), ("x-sid-session", "garbage")]),
+    );
     assert_eq!(loaded.source, Source::Header);
     assert!(loaded.session.user().is_none());
     assert!(loaded.session.is_new());
@@ -137,7 +162,7 @@ fn invalid_header_does_not_fall_back_to_cookie() {
 
 #[test]
 fn header_can_be_turned_off_or_renamed() {
-    let transport = Transport::new(config().without_session_header());
+    let transport = Transport::new(config()).with_session_header(None);
     let (a, b) = (sealed(&transport, "ada"), sealed(&transport, "bob"));
     let cookie = format!("sid={a}");
     assert_eq!(
@@ -146,7 +171,7 @@ fn header_can_be_turned_off_or_renamed() {
             .as_deref(),
         Some("ada")
     );
-    let transport = Transport::new(config().with_session_header("x-token"));
+    let transport = Transport::new(config()).with_session_header("x-token");
     assert_eq!(
         user(&transport, &[("cookie", &cookie), ("x-sid-session", &b)])
             .0
@@ -167,7 +192,7 @@ fn tampered_cookie_gives_fresh_session_and_error() {
     let mut a = sealed(&transport, "ada").into_bytes();
     a[12] = if a[12] == b'A' { b'B' } else { b'A' };
     let cookie = format!("sid={}", String::from_utf8(a).unwrap());
-    let loaded = transport.load(&headers(&[("cookie", &cookie)]));
+    let loaded = load(&transport, &headers(&[("cookie", &cookie)]));
     assert!(loaded.session.user().is_none());
     assert!(matches!(loaded.error, Some(UnsealError::Tampered)));
 }
@@ -190,10 +215,10 @@ fn removal_cookie_has_max_age_zero() {
 
 #[test]
 fn every_knob_shows_in_the_attributes() {
-    let transport = Transport::new(
-        config()
-            .with_cookie_path("/app")
-            .with_cookie_domain(Cow::Borrowed("example.test"))
+    let transport = Transport::new(config()).with_cookie(
+        CookieOptions::new()
+            .with_path("/app")
+            .with_domain("example.test")
             .with_secure(false)
             .with_http_only(false)
             .with_same_site(SameSite::Strict)
@@ -203,9 +228,11 @@ fn every_knob_shows_in_the_attributes() {
         transport.set_cookie("V", None),
         "sid=V; SameSite=Strict; Partitioned; Secure; Path=/app; Domain=example.test"
     );
-    let transport = Transport::new(config().with_secure(false).with_same_site(None));
+    let transport = Transport::new(config())
+        .with_cookie(CookieOptions::new().with_secure(false).with_same_site(None));
     assert_eq!(transport.set_cookie("V", None), "sid=V; HttpOnly; Path=/");
-    let transport = Transport::new(config().with_same_site(SameSite::None));
+    let transport =
+        Transport::new(config()).with_cookie(CookieOptions::new().with_same_site(SameSite::None));
     assert_eq!(
         transport.set_cookie("V", None),
         "sid=V; HttpOnly; SameSite=None; Secure; Path=/"
@@ -214,12 +241,12 @@ fn every_knob_shows_in_the_attributes() {
 
 #[test]
 fn host_prefix_forces_secure_root_path_and_no_domain() {
-    let transport = Transport::new(
-        config()
+    let transport = Transport::new(config()).with_cookie(
+        CookieOptions::new()
             .with_host_prefix(true)
             .with_secure(false)
-            .with_cookie_path("/app")
-            .with_cookie_domain(Cow::Borrowed("example.test")),
+            .with_path("/app")
+            .with_domain("example.test"),
     );
     assert_eq!(transport.cookie_name(), "__Host-sid");
     assert_eq!(
@@ -241,7 +268,7 @@ fn max_age_and_expires_follow_expires_at() {
     let transport = Transport::new(config().with_max_age(Duration::from_mins(2)));
     let mut session = Session::<App>::new(transport.config());
     session.set_hits(1);
-    let value = transport.save(&session, Source::None).unwrap().unwrap();
+    let value = save(&transport, &session, Source::None).unwrap().unwrap();
     let value = value.to_str().unwrap();
     assert!(
         value.contains("; Max-Age=120; Expires=Tue, 14 Nov 2023 22:15:20 GMT"),
@@ -249,32 +276,42 @@ fn max_age_and_expires_follow_expires_at() {
     );
     // No lifetime: a browser-session cookie.
     let transport = Transport::new(config());
-    let value = transport.save(&session, Source::None).unwrap().unwrap();
+    let value = save(&transport, &session, Source::None).unwrap().unwrap();
     assert!(!value.to_str().unwrap().contains("Max-Age"));
     assert!(!value.to_str().unwrap().contains("Expires"));
 }
 
-#[test]
-fn nothing_changed_sends_nothing() {
+#[tokio::test]
+async fn nothing_changed_sends_nothing() {
     let transport = Transport::new(config());
     let a = sealed(&transport, "ada");
     let cookie = format!("sid={a}");
-    let loaded = transport.load(&headers(&[("cookie", &cookie)]));
+    let loaded = transport
+        .load(&headers(&[("cookie", &cookie)]))
+        .await
+        .unwrap();
     assert_eq!(
-        transport.save(&loaded.session, loaded.source).unwrap(),
+        transport
+            .save(&loaded.session, loaded.source)
+            .await
+            .unwrap(),
         None
     );
     let mut out = HeaderMap::new();
     assert!(
         !transport
             .write(&loaded.session, loaded.source, &mut out)
+            .await
             .unwrap()
     );
     assert!(out.is_empty());
     // A fresh session nobody wrote to is not sent either.
-    let loaded = transport.load(&HeaderMap::new());
+    let loaded = transport.load(&HeaderMap::new()).await.unwrap();
     assert_eq!(
-        transport.save(&loaded.session, loaded.source).unwrap(),
+        transport
+            .save(&loaded.session, loaded.source)
+            .await
+            .unwrap(),
         None
     );
 }
@@ -285,14 +322,13 @@ fn clear_and_destroy_remove_the_cookie() {
     let a = sealed(&transport, "ada");
     let cookie = format!("sid={a}");
     for destroy in [false, true] {
-        let mut loaded = transport.load(&headers(&[("cookie", &cookie)]));
+        let mut loaded = load(&transport, &headers(&[("cookie", &cookie)]));
         if destroy {
             loaded.session.destroy();
         } else {
             loaded.session.clear();
         }
-        let value = transport
-            .save(&loaded.session, loaded.source)
+        let value = save(&transport, &loaded.session, loaded.source)
             .unwrap()
             .unwrap();
         assert_eq!(value, transport.removal_cookie());
@@ -311,24 +347,22 @@ fn header_sessions_are_not_resealed_on_reads() {
     clock.advance(Duration::from_secs(45));
     // From the cookie, a read past half the idle window slides it.
     let cookie = format!("sid={a}");
-    let loaded = transport.load(&headers(&[("cookie", &cookie)]));
+    let loaded = load(&transport, &headers(&[("cookie", &cookie)]));
     assert!(
-        transport
-            .save(&loaded.session, loaded.source)
+        save(&transport, &loaded.session, loaded.source)
             .unwrap()
             .is_some()
     );
     // From the header, it does not.
-    let mut loaded = transport.load(&headers(&[("x-sid-session", &a)]));
+    let mut loaded = load(&transport, &headers(&[("x-sid-session", &a)]));
     assert_eq!(loaded.source, Source::Header);
     assert_eq!(
-        transport.save(&loaded.session, loaded.source).unwrap(),
+        save(&transport, &loaded.session, loaded.source).unwrap(),
         None
     );
     // A write from the header does set the cookie.
     loaded.session.set_hits(1);
-    let value = transport
-        .save(&loaded.session, loaded.source)
+    let value = save(&transport, &loaded.session, loaded.source)
         .unwrap()
         .unwrap();
     assert!(value.to_str().unwrap().starts_with("sid="));
@@ -336,12 +370,13 @@ fn header_sessions_are_not_resealed_on_reads() {
 
 #[test]
 fn host_prefix_counts_toward_the_size_limit() {
-    let transport = Transport::new(config().with_host_prefix(true));
+    let transport =
+        Transport::new(config()).with_cookie(CookieOptions::new().with_host_prefix(true));
     let mut session = Session::<App>::new(transport.config());
     let mut largest_ok = 0;
     for n in (2800..3200).step_by(3) {
         session.set_user("u".repeat(n));
-        match transport.save(&session, Source::None) {
+        match save(&transport, &session, Source::None) {
             Ok(Some(value)) => {
                 let pair = value
                     .to_str()
@@ -353,7 +388,7 @@ fn host_prefix_counts_toward_the_size_limit() {
                 assert!(pair.starts_with("__Host-sid="), "{pair}");
                 largest_ok = largest_ok.max(pair.len());
             }
-            Err(session_runtime::SealError::TooLarge { len, limit }) => {
+            Err(SaveError::Seal(SealError::TooLarge { len, limit })) => {
                 assert!(len > limit);
                 break;
             }
@@ -365,10 +400,14 @@ fn host_prefix_counts_toward_the_size_limit() {
 
 #[test]
 fn same_site_none_is_always_secure() {
-    let transport = Transport::new(config().with_same_site(SameSite::None).with_secure(false));
+    let transport = Transport::new(config()).with_cookie(
+        CookieOptions::new()
+            .with_same_site(SameSite::None)
+            .with_secure(false),
+    );
     let mut session = Session::<App>::new(transport.config());
     session.set_user("ada");
-    let value = transport.save(&session, Source::None).unwrap().unwrap();
+    let value = save(&transport, &session, Source::None).unwrap().unwrap();
     let value = value.to_str().unwrap();
     assert!(
         value.contains("SameSite=None") && value.contains("Secure"),
@@ -385,5 +424,6 @@ fn a_cookie_name_that_no_browser_would_send_back_is_refused_at_start_up() {
 #[test]
 #[should_panic(expected = "holds `;` or a control character")]
 fn a_cookie_path_that_would_inject_attributes_is_refused_at_start_up() {
-    let _ = Transport::new(config().with_cookie_path("/;Domain=evil.example"));
+    let _ = Transport::new(config())
+        .with_cookie(CookieOptions::new().with_path("/;Domain=evil.example"));
 }

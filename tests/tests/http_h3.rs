@@ -17,9 +17,11 @@ use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
 use http::StatusCode;
-use http::header::{COOKIE, SET_COOKIE};
+use http::header::COOKIE;
 use session_runtime::axum::SessionLayer;
+use session_runtime::transport::{CookieOptions, Transport};
 use session_runtime::{Key, ManualClock, SameSite, Session, SessionConfig};
+use session_tests::http::{Reply, Server, client, jar, plain_client, send, serve};
 
 #[derive(Session)]
 #[session(cookie = "h3-test")]
@@ -82,7 +84,7 @@ async fn clear_403(mut s: Session<H3>) -> StatusCode {
 }
 
 struct Env {
-    base: String,
+    server: Server,
     clock: ManualClock,
     /// The clock's start, whole seconds, in ms.
     t0: u64,
@@ -92,28 +94,26 @@ struct Env {
     plain: reqwest::Client,
 }
 
-struct Reply {
-    status: StatusCode,
-    cookies: Vec<String>,
-    body: String,
+/// The session id a reply's body shows.
+fn id(reply: &Reply) -> &str {
+    reply
+        .body
+        .split_whitespace()
+        .next()
+        .and_then(|w| w.strip_prefix("id="))
+        .unwrap_or_else(|| panic!("no id in {:?}", reply.body))
 }
 
-impl Reply {
-    fn cookie(&self) -> cookie::Cookie<'static> {
-        assert_eq!(self.cookies.len(), 1, "{:?}", self.cookies);
-        cookie::Cookie::parse(self.cookies[0].clone()).unwrap()
-    }
-
-    fn id(&self) -> &str {
-        self.body
-            .split_whitespace()
-            .next()
-            .and_then(|w| w.strip_prefix("id="))
-            .unwrap_or_else(|| panic!("no id in {:?}", self.body))
-    }
-}
-
+/// The app with the default cookie options.
 async fn env(tweak: impl FnOnce(SessionConfig<H3>) -> SessionConfig<H3>) -> Env {
+    env_with(tweak, CookieOptions::new()).await
+}
+
+/// The app, its session configured by `tweak` and its cookie by `options`.
+async fn env_with(
+    tweak: impl FnOnce(SessionConfig<H3>) -> SessionConfig<H3>,
+    options: CookieOptions,
+) -> Env {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -136,66 +136,40 @@ async fn env(tweak: impl FnOnce(SessionConfig<H3>) -> SessionConfig<H3>) -> Env 
         .route("/create-401", get(create_401))
         .route("/read-400", get(read_400))
         .route("/clear-403", get(clear_403))
-        .layer(SessionLayer::new(tweak(config)));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    let build = |jar: bool| {
-        reqwest::Client::builder()
-            .cookie_store(jar)
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap()
-    };
+        .layer(SessionLayer::from_transport(
+            Transport::new(tweak(config)).with_cookie(options),
+        ));
     Env {
-        base,
+        server: serve(app).await,
         clock,
         t0: now,
-        client: build(true),
-        plain: build(false),
+        client: client(Some(jar()), true),
+        plain: plain_client(),
     }
 }
 
 impl Env {
-    async fn send(&self, request: reqwest::RequestBuilder) -> Reply {
-        let response = request.send().await.unwrap();
-        let status = response.status();
-        let cookies = response
-            .headers()
-            .get_all(SET_COOKIE)
-            .iter()
-            .map(|v| v.to_str().unwrap().to_owned())
-            .collect();
-        let body = response.text().await.unwrap();
-        Reply {
-            status,
-            cookies,
-            body,
-        }
-    }
-
     /// With the cookie jar.
     async fn get(&self, path: &str) -> Reply {
-        self.send(self.client.get(format!("{}{path}", self.base)))
-            .await
+        send(self.client.get(self.server.url(path))).await
     }
 
     /// Without the jar, sending this cookie value.
     async fn get_with_cookie(&self, path: &str, sealed: &str) -> Reply {
         let request = self
             .plain
-            .get(format!("{}{path}", self.base))
+            .get(self.server.url(path))
             .header(COOKIE, format!("h3-test={sealed}"));
-        self.send(request).await
+        send(request).await
     }
 
     /// Without the jar, sending this sealed value in the session header.
     async fn get_with_header(&self, path: &str, sealed: &str) -> Reply {
         let request = self
             .plain
-            .get(format!("{}{path}", self.base))
+            .get(self.server.url(path))
             .header("x-h3-test-session", sealed);
-        self.send(request).await
+        send(request).await
     }
 
     fn at(&self, secs: u64) {
@@ -272,12 +246,12 @@ async fn same_site_default_and_override() {
     assert_eq!(cookie.secure(), Some(true));
     assert_eq!(cookie.http_only(), Some(true));
     assert_eq!(cookie.path(), Some("/"));
-    let env = self::env(|c| c.with_same_site(SameSite::Strict)).await;
+    let env = env_with(|c| c, CookieOptions::new().with_same_site(SameSite::Strict)).await;
     assert_eq!(
         env.get("/hit").await.cookie().same_site(),
         Some(cookie::SameSite::Strict)
     );
-    let env = self::env(|c| c.with_same_site(None)).await;
+    let env = env_with(|c| c, CookieOptions::new().with_same_site(None)).await;
     assert_eq!(env.get("/hit").await.cookie().same_site(), None);
 }
 
@@ -311,13 +285,13 @@ async fn idle_timeout_expires_at_exactly_the_window() {
     let first = env.get("/hit").await;
     let sealed = first.cookie().value().to_owned();
     env.at(59);
-    assert_eq!(env.get_with_cookie("/", &sealed).await.id(), "1");
+    assert_eq!(id(&env.get_with_cookie("/", &sealed).await), "1");
     env.at_ms(60_000);
-    assert_eq!(env.get_with_cookie("/", &sealed).await.id(), "1");
+    assert_eq!(id(&env.get_with_cookie("/", &sealed).await), "1");
     env.at_ms(60_001);
-    assert_ne!(env.get_with_cookie("/", &sealed).await.id(), "1");
+    assert_ne!(id(&env.get_with_cookie("/", &sealed).await), "1");
     env.at(61);
-    assert_ne!(env.get_with_cookie("/", &sealed).await.id(), "1");
+    assert_ne!(id(&env.get_with_cookie("/", &sealed).await), "1");
 }
 
 #[tokio::test]
@@ -334,7 +308,7 @@ async fn max_age_with_idle_timeout() {
     assert_eq!(env.expires_after(&env.get("/hit").await), 120);
     env.at(121);
     let late = env.get("/").await;
-    assert_ne!(late.id(), "1");
+    assert_ne!(id(&late), "1");
     assert_eq!(late.body, "id=2 foo=- hits=0");
 }
 
@@ -344,10 +318,10 @@ async fn header_session_is_never_resealed() {
     let sealed = env.get("/hit").await.cookie().value().to_owned();
     env.at(45);
     let read = env.get_with_header("/", &sealed).await;
-    assert_eq!(read.id(), "1");
+    assert_eq!(id(&read), "1");
     assert!(read.cookies.is_empty());
     env.at(90);
-    assert_ne!(env.get_with_header("/", &sealed).await.id(), "1");
+    assert_ne!(id(&env.get_with_header("/", &sealed).await), "1");
 }
 
 #[tokio::test]
@@ -356,10 +330,10 @@ async fn max_age_without_idle_timeout() {
     env.get("/hit").await;
     env.at(59);
     let read = env.get("/").await;
-    assert_eq!(read.id(), "1");
+    assert_eq!(id(&read), "1");
     assert!(read.cookies.is_empty());
     env.at(61);
-    assert_ne!(env.get("/").await.id(), "1");
+    assert_ne!(id(&env.get("/").await), "1");
 }
 
 #[tokio::test]
@@ -384,7 +358,7 @@ async fn idle_sign_out_between_half_and_full_window() {
     env.at(29);
     assert!(env.get("/").await.cookies.is_empty());
     env.at(61);
-    assert_ne!(env.get("/").await.id(), "1");
+    assert_ne!(id(&env.get("/").await), "1");
 }
 
 #[tokio::test]
@@ -417,5 +391,5 @@ async fn clear_on_error_response_removes_once() {
         failed.cookie().max_age(),
         Some(cookie::time::Duration::ZERO)
     );
-    assert_ne!(env.get("/").await.id(), "1");
+    assert_ne!(id(&env.get("/").await), "1");
 }

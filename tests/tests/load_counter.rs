@@ -3,17 +3,11 @@
 //! Every client must end at exactly its own request count, with no 5xx.
 //! It stops by itself: a fixed number of requests, under a 120 s deadline.
 
-#[allow(
-    dead_code,
-    unreachable_pub,
-    reason = "the example is a binary; only its app is used here"
-)]
-#[path = "../../examples/counter.rs"]
-mod counter;
-
 use std::time::{Duration, Instant};
 
+use session_examples::counter;
 use session_runtime::{Key, SessionConfig};
+use session_tests::http::{jar, jar_client, send, serve};
 
 const REQUESTS: usize = 2_000;
 const CLIENTS: usize = 32;
@@ -21,27 +15,22 @@ const CLIENTS: usize = 32;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_thousand_requests_from_32_clients() {
     let config = SessionConfig::<counter::Counter>::new(Key::generate());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}/", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, counter::app(config)).await });
+    let server = serve(counter::app(config)).await;
+    let url = server.url("/");
 
     let started = Instant::now();
     let clients = (0..CLIENTS).map(|i| {
         // 2 000 = 16 × 63 + 16 × 62.
         let count = REQUESTS / CLIENTS + usize::from(i < REQUESTS % CLIENTS);
-        let base = base.clone();
+        let url = url.clone();
         tokio::spawn(async move {
-            let client = reqwest::Client::builder()
-                .cookie_store(true)
-                .timeout(Duration::from_secs(10))
-                .build()
-                .unwrap();
+            let client = jar_client(&jar());
             let mut last = String::new();
             for n in 1..=count {
-                let response = client.get(&base).send().await.unwrap();
-                let status = response.status();
+                let reply = send(client.get(&url)).await;
+                let status = reply.status;
                 assert!(!status.is_server_error(), "client {i}: {status}");
-                last = response.text().await.unwrap();
+                last = reply.body;
                 assert_eq!(
                     last,
                     format!("Hello world! You have visited this page {n} times."),

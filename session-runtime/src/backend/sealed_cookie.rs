@@ -1,0 +1,84 @@
+//! [`SealedCookie`]: the whole session sealed into its cookie with
+//! AES-256-GCM under a [`KeyRing`], the default backend.
+
+use crate::backend::{Opened, Sealer, envelope, private};
+use crate::crypto::KeyRing;
+use crate::crypto::aead;
+use crate::error::{SealError, UnsealError};
+use crate::model::fields;
+use crate::model::{SessionSchema, SessionState, Settings};
+
+/// The `format` byte of a sealed session (see [`aead`]): version 1.
+const FORMAT: u8 = 1;
+
+/// Seals whole sessions into their cookie: `base64url(version ‖ key id ‖
+/// nonce ‖ AES-256-GCM(envelope) ‖ tag)`, with the version and the cookie
+/// name as associated data. The default backend: `SessionConfig::new(key)`
+/// builds one.
+///
+/// A session opened with an older key of the ring is sealed again with the
+/// primary key when it is saved.
+#[derive(Clone, Debug)]
+pub struct SealedCookie {
+    keys: KeyRing,
+}
+
+impl SealedCookie {
+    /// Seals with `keys` (a [`Key`](crate::Key) or a [`KeyRing`]).
+    pub fn new(keys: impl Into<KeyRing>) -> Self {
+        Self { keys: keys.into() }
+    }
+
+    /// The key ring.
+    pub fn key_ring(&self) -> &KeyRing {
+        &self.keys
+    }
+}
+
+impl private::Sealed for SealedCookie {}
+
+impl<T: SessionSchema> Sealer<T> for SealedCookie {
+    fn seal(
+        &self,
+        settings: &Settings,
+        session: &SessionState<T>,
+        now_ms: u64,
+        out: &mut Vec<u8>,
+        room: usize,
+    ) -> Result<(), SealError> {
+        let hint = envelope::HEADER_LEN + session.id().len() + fields::size_hint::<T>();
+        let mut frame = aead::frame_with_header(hint);
+        envelope::encode(
+            session,
+            session.created_for_save(now_ms),
+            now_ms,
+            &mut frame,
+        )?;
+        aead::seal_frame_into(&self.keys, FORMAT, settings.cookie_name(), frame, out, room);
+        Ok(())
+    }
+
+    fn unseal(&self, settings: &Settings, sealed: &str) -> Result<Opened<T>, UnsealError> {
+        let (state, by_primary) = aead::open(
+            &self.keys,
+            FORMAT,
+            settings.cookie_name(),
+            sealed,
+            |plaintext, by_primary| {
+                (
+                    envelope::decode::<T>(plaintext, settings.id_generator()),
+                    by_primary,
+                )
+            },
+        )?;
+        let mut state = state?;
+        if !by_primary {
+            state.mark_reseal();
+        }
+        Ok(Opened::new(state))
+    }
+
+    fn key_ring(&self) -> Option<&KeyRing> {
+        Some(&self.keys)
+    }
+}

@@ -1,0 +1,205 @@
+//! Keys: derivation from a secret, and the key ring used for rotation.
+
+use std::fmt;
+use std::sync::Arc;
+
+use aes_gcm::{Aes256Gcm, KeyInit};
+use hkdf::Hkdf;
+use sha2::Sha256;
+
+use crate::crypto::random;
+
+/// The shortest secret a [`Key`] accepts, in bytes.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// Domain separation for HKDF: a secret shared with another system never
+/// yields the same key there.
+const HKDF_SALT: &[u8] = b"session-runtime/seal/v1";
+
+/// One sealing key: an AES-256-GCM cipher derived from a secret, plus a
+/// short public key id that says which key sealed a value.
+///
+/// The cipher is built once here, so sealing never pays for key expansion.
+/// `Debug` prints only the key id.
+///
+/// ```
+/// use session_runtime::Key;
+/// let key = Key::derive(b"a secret of at least thirty-two bytes!").unwrap();
+/// assert!(format!("{key:?}").starts_with("Key { id:"));
+/// assert!(Key::derive(b"too short").is_err());
+/// ```
+#[derive(Clone)]
+pub struct Key {
+    id: u32,
+    cipher: Aes256Gcm,
+}
+
+impl Key {
+    /// Derives a key from a secret of at least [`MIN_SECRET_LEN`] bytes with HKDF-SHA256.
+    ///
+    /// # Errors
+    /// [`KeyError::SecretTooShort`] when the secret is shorter than 32 bytes.
+    pub fn derive(secret: impl AsRef<[u8]>) -> Result<Self, KeyError> {
+        let secret = secret.as_ref();
+        if secret.len() < MIN_SECRET_LEN {
+            return Err(KeyError::SecretTooShort { len: secret.len() });
+        }
+        let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
+        let mut material = [0u8; 32];
+        let mut id = [0u8; 4];
+        // Both lengths are far below HKDF-SHA256's limit of 8160 bytes.
+        hkdf.expand(b"aes-256-gcm key", &mut material)
+            .and_then(|()| hkdf.expand(b"key id", &mut id))
+            .map_err(|_| KeyError::SecretTooShort { len: secret.len() })?;
+        let cipher = Aes256Gcm::new(&material.into());
+        Ok(Self {
+            id: u32::from_be_bytes(id),
+            cipher,
+        })
+    }
+
+    /// A fresh random key, for development and tests: sessions sealed with it
+    /// die with the process.
+    ///
+    /// # Panics
+    /// Never: 32 random bytes are always a long enough secret.
+    pub fn generate() -> Self {
+        let mut secret = [0u8; 32];
+        random::fill(&mut secret);
+        Self::derive(secret).expect("32 random bytes are a long enough secret")
+    }
+
+    /// The public id written into every value this key seals.
+    pub fn id(&self) -> u32 {
+        self.id
+    }
+
+    pub(crate) fn cipher(&self) -> &Aes256Gcm {
+        &self.cipher
+    }
+}
+
+impl fmt::Debug for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Key")
+            .field("id", &format_args!("{:08x}", self.id))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The keys a service knows: one primary key that seals, and older keys that
+/// still unseal, so secrets can be rotated without logging everybody out.
+///
+/// A session unsealed with an older key is sealed again with the primary key
+/// when it is saved.
+///
+/// ```
+/// use session_runtime::{Key, KeyRing};
+/// let old = Key::derive([1u8; 32]).unwrap();
+/// let new = Key::derive([2u8; 32]).unwrap();
+/// let ring = KeyRing::new(new).with_previous(old).unwrap();
+/// assert_eq!(ring.len(), 2);
+/// ```
+#[derive(Clone, Debug)]
+pub struct KeyRing {
+    keys: Arc<[Key]>,
+}
+
+impl KeyRing {
+    /// A ring with a single, primary key.
+    pub fn new(primary: Key) -> Self {
+        Self {
+            keys: Arc::new([primary]),
+        }
+    }
+
+    /// Adds an older key that unseals but no longer seals.
+    ///
+    /// # Errors
+    /// [`KeyError::DuplicateKeyId`] when the ring already holds a key with the same id
+    /// (the same secret twice, or one chance in four billion).
+    pub fn with_previous(self, key: Key) -> Result<Self, KeyError> {
+        if self.keys.iter().any(|k| k.id == key.id) {
+            return Err(KeyError::DuplicateKeyId { id: key.id });
+        }
+        let mut keys = self.keys.to_vec();
+        keys.push(key);
+        Ok(Self { keys: keys.into() })
+    }
+
+    /// Builds a ring from secrets, the first one primary.
+    ///
+    /// # Errors
+    /// [`KeyError::NoKeys`] for an empty list, or the first error of [`Key::derive`]
+    /// and [`KeyRing::with_previous`].
+    pub fn from_secrets<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, KeyError> {
+        let (first, rest) = secrets.split_first().ok_or(KeyError::NoKeys)?;
+        rest.iter()
+            .try_fold(Self::new(Key::derive(first)?), |ring, s| {
+                ring.with_previous(Key::derive(s)?)
+            })
+    }
+
+    /// The key that seals.
+    pub fn primary(&self) -> &Key {
+        &self.keys[0]
+    }
+
+    /// The key with this id, and whether it is the primary one.
+    pub(crate) fn find(&self, id: u32) -> Option<(&Key, bool)> {
+        self.keys
+            .iter()
+            .enumerate()
+            .find(|(_, k)| k.id == id)
+            .map(|(i, k)| (k, i == 0))
+    }
+
+    /// How many keys the ring holds.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Always `false`: a ring has a primary key.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+impl From<Key> for KeyRing {
+    fn from(key: Key) -> Self {
+        Self::new(key)
+    }
+}
+
+/// A key or key ring could not be built.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyError {
+    /// The secret is shorter than [`MIN_SECRET_LEN`] bytes.
+    SecretTooShort {
+        /// The length that was given.
+        len: usize,
+    },
+    /// Two keys in one ring share a key id.
+    DuplicateKeyId {
+        /// The shared id.
+        id: u32,
+    },
+    /// A ring needs at least one key.
+    NoKeys,
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::SecretTooShort { len } => write!(
+                f,
+                "session secret is {len} bytes long; it must be at least {MIN_SECRET_LEN} bytes of random data"
+            ),
+            Self::DuplicateKeyId { id } => write!(f, "key id {id:08x} is already in the key ring"),
+            Self::NoKeys => f.write_str("a key ring needs at least one secret"),
+        }
+    }
+}
+
+impl std::error::Error for KeyError {}

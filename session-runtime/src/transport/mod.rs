@@ -1,0 +1,447 @@
+//! Layer 4, transport (feature `http`): how a session travels over HTTP, on
+//! the [`http`] crate's types. Find the token in a request's headers, load
+//! the session, and after the handler turn it into the response's
+//! `Set-Cookie`, or nothing when nothing changed. Framework-free: the
+//! integrations build on it.
+//!
+//! | file | what it holds |
+//! |---|---|
+//! | `mod.rs` | [`Transport`]: find, load, save; [`Source`], [`Loaded`] |
+//! | `options.rs` | [`CookieOptions`]: the cookie's attributes |
+//! | `cookie_header.rs` | finding the session's pair in a `Cookie` header |
+//! | `set_cookie.rs` | writing `Set-Cookie`: attributes, `Max-Age`, `Expires` |
+//!
+//! ```
+//! use http::{HeaderMap, header};
+//! use session_runtime::transport::Transport;
+//! use session_runtime::{Key, Session, SessionConfig};
+//!
+//! #[derive(Session)]
+//! #[session(cookie = "sid")]
+//! struct App {
+//!     #[session(default)]
+//!     count: u32,
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//! let transport = Transport::new(SessionConfig::<App>::new(Key::generate()));
+//!
+//! // First request: no cookie, a fresh session.
+//! let mut loaded = transport.load(&HeaderMap::new()).await.unwrap();
+//! loaded.session.set_count(loaded.session.count() + 1);
+//! let set_cookie = transport.save(&loaded.session, loaded.source).await.unwrap().unwrap();
+//! let cookie = set_cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
+//! assert!(set_cookie.to_str().unwrap().ends_with("; HttpOnly; SameSite=Lax; Secure; Path=/"));
+//!
+//! // Second request: the browser sends the cookie back.
+//! let mut headers = HeaderMap::new();
+//! headers.insert(header::COOKIE, cookie.parse().unwrap());
+//! let loaded = transport.load(&headers).await.unwrap();
+//! assert_eq!(*loaded.session.count(), 1);
+//! // A plain read sends no cookie.
+//! assert_eq!(transport.save(&loaded.session, loaded.source).await.unwrap(), None);
+//! # });
+//! ```
+//!
+//! # Transport rules (those of h3)
+//!
+//! * The session header (default `x-<cookie name lowercased>-session`, see
+//!   [`Transport::with_session_header`]) takes precedence over the
+//!   cookie. An empty header falls back to the cookie; a present but
+//!   invalid header does **not**: the request gets a fresh session.
+//! * With several cookies of the session's name, the first one wins.
+//! * An invalid, tampered or expired token gives a fresh session, never an
+//!   error; [`Loaded::error`] says why. A store that fails is an error.
+//! * A session that came in a header is never written into a cookie on a
+//!   plain read (no idle sliding, no key-rotation reseal); a write does set
+//!   the cookie.
+//! * [`clear`](SessionState::clear) and [`destroy`](SessionState::destroy)
+//!   give a removal cookie (empty value, `Max-Age=0`).
+//! * A written cookie carries `Max-Age` and `Expires` from
+//!   [`SessionState::expires_at_ms`]; neither when the session has no
+//!   lifetime (a browser-session cookie). The backend's
+//!   [`Conventions`](crate::backend::Conventions) may differ: the h3 format writes
+//!   `Expires` only, and h3 v1's removal cookie has no `Max-Age=0`, as h3
+//!   writes them.
+
+mod cookie_header;
+mod options;
+mod set_cookie;
+
+pub use options::CookieOptions;
+
+use std::fmt;
+use std::sync::Arc;
+
+use http::header::{COOKIE, HeaderMap, HeaderName, HeaderValue, SET_COOKIE};
+
+use crate::backend::{Pending, Reply, SessionConfig};
+use crate::error::{LoadError, SaveError, StoreError, UnsealError};
+use crate::model::lifecycle::Action;
+use crate::model::session::SessionFields;
+use crate::model::{Session, SessionSchema, SessionState};
+
+use set_cookie::{Wire, header_value};
+
+/// Where a request's session came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Source {
+    /// The request carried no session.
+    #[default]
+    None,
+    /// The session header.
+    Header,
+    /// The session cookie.
+    Cookie,
+}
+
+/// A session loaded from a request.
+pub struct Loaded<T: SessionSchema> {
+    /// The session: loaded, or fresh when there was none or it was rejected.
+    pub session: Session<T>,
+    /// Where the token was found.
+    pub source: Source,
+    /// Why a token was rejected, when it was.
+    pub error: Option<UnsealError>,
+}
+
+impl<T: SessionSchema> fmt::Debug for Loaded<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Loaded")
+            .field("session", &*self.session)
+            .field("source", &self.source)
+            .field("error", &self.error)
+            .finish()
+    }
+}
+
+/// Where the session header's name comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum HeaderSetting {
+    /// `x-<cookie name lowercased>-session`, as h3 does.
+    Derived,
+    Named(String),
+    Off,
+}
+
+/// Called with why a token a request carried was rejected.
+type RejectionHook = Arc<dyn Fn(&UnsealError) + Send + Sync>;
+
+/// A [`SessionConfig`] with how its sessions travel over HTTP: the cookie's
+/// attributes ([`CookieOptions`]) and the session header. Everything that
+/// does not change per request is computed once. Build one per application
+/// and share it.
+pub struct Transport<T> {
+    config: SessionConfig<T>,
+    options: CookieOptions,
+    header_setting: HeaderSetting,
+    on_rejected: Option<RejectionHook>,
+    wire: Wire,
+    header: Option<HeaderName>,
+}
+
+impl<T: SessionSchema> Transport<T> {
+    /// Carries sessions of `config` in a cookie with the default
+    /// [`CookieOptions`] (and the backend's conventions), and in the header
+    /// `x-<cookie name>-session`.
+    ///
+    /// # Panics
+    /// If the cookie name is not an HTTP token (RFC 6265: no separators,
+    /// spaces or control characters). These are configuration mistakes,
+    /// caught once at start-up (as are those of the `with_*` methods).
+    pub fn new(config: SessionConfig<T>) -> Self {
+        let options = CookieOptions::new();
+        let header_setting = HeaderSetting::Derived;
+        let (wire, header) = prepare(&config, &options, &header_setting);
+        Self {
+            config,
+            options,
+            header_setting,
+            on_rejected: None,
+            wire,
+            header,
+        }
+    }
+
+    /// Sets the cookie's attributes.
+    ///
+    /// # Panics
+    /// If the path or domain holds `;` or a control character (it would
+    /// inject cookie attributes).
+    #[must_use]
+    pub fn with_cookie(mut self, options: CookieOptions) -> Self {
+        self.options = options;
+        self.prepare();
+        self
+    }
+
+    /// Names the request header that carries a token (it takes precedence
+    /// over the cookie); `None` reads the cookie only. The default is
+    /// `x-<cookie name lowercased>-session`, as in h3.
+    ///
+    /// # Panics
+    /// If the name is not a valid header name.
+    #[must_use]
+    pub fn with_session_header<'a>(mut self, name: impl Into<Option<&'a str>>) -> Self {
+        self.header_setting = match name.into() {
+            Some(name) => HeaderSetting::Named(name.to_owned()),
+            None => HeaderSetting::Off,
+        };
+        self.prepare();
+        self
+    }
+
+    /// Calls `hook` whenever a request's token is rejected (tampered,
+    /// expired, sealed with an unknown key, unknown to the store, ...) and
+    /// replaced by a fresh session, so that operators can log or count it;
+    /// the request itself goes on. The integrations call it once per
+    /// request; the errors never hold plaintext or keys.
+    #[must_use]
+    pub fn with_rejection_hook(
+        mut self,
+        hook: impl Fn(&UnsealError) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_rejected = Some(Arc::new(hook));
+        self
+    }
+
+    fn prepare(&mut self) {
+        (self.wire, self.header) = prepare(&self.config, &self.options, &self.header_setting);
+    }
+}
+
+/// The wire form of the cookie, and the header name.
+fn prepare<T: SessionSchema>(
+    config: &SessionConfig<T>,
+    options: &CookieOptions,
+    header: &HeaderSetting,
+) -> (Wire, Option<HeaderName>) {
+    let name = config.cookie_name();
+    let wire = Wire::new(name, options, config.backend().conventions());
+    let header = match header {
+        HeaderSetting::Derived => Some(format!("x-{}-session", name.to_lowercase())),
+        HeaderSetting::Named(name) => Some(name.to_lowercase()),
+        HeaderSetting::Off => None,
+    };
+    let header = header.map(|name| {
+        HeaderName::try_from(name.as_str())
+            .unwrap_or_else(|_| panic!("`{name}` is not a valid session header name"))
+    });
+    (wire, header)
+}
+
+impl<T> Transport<T> {
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig<T> {
+        &self.config
+    }
+
+    /// The cookie's attributes.
+    pub fn cookie_options(&self) -> &CookieOptions {
+        &self.options
+    }
+
+    /// The cookie's name on the wire (`__Host-<name>` with the host prefix).
+    pub fn cookie_name(&self) -> &str {
+        &self.wire.cookie_name
+    }
+
+    /// The session header, unless turned off.
+    pub fn header_name(&self) -> Option<&HeaderName> {
+        self.header.as_ref()
+    }
+
+    /// Passes `error` to the hook set with
+    /// [`with_rejection_hook`](Transport::with_rejection_hook), if any.
+    pub fn report_rejection(&self, error: &UnsealError) {
+        if let Some(hook) = &self.on_rejected {
+            hook(error);
+        }
+    }
+
+    /// The token a request carries, and where it was found.
+    ///
+    /// A session header that is not visible ASCII counts as present and
+    /// invalid (it is returned as `""`, which no token matches).
+    pub fn find<'h>(&self, headers: &'h HeaderMap) -> Option<(Source, &'h str)> {
+        if let Some(value) = self.header.as_ref().and_then(|name| headers.get(name))
+            && !value.is_empty()
+        {
+            return Some((Source::Header, value.to_str().unwrap_or("")));
+        }
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .find_map(|line| cookie_header::find(line, &self.wire.cookie_name))
+            .map(|value| (Source::Cookie, value))
+    }
+
+    /// A `Set-Cookie` value carrying `token`, expiring at `expires_at_ms`
+    /// (milliseconds since the epoch; `None` for a browser-session cookie):
+    /// `Max-Age` counts from the configured clock's now, `Expires` is the
+    /// same instant as an HTTP date.
+    ///
+    /// # Panics
+    /// If `token` holds bytes a header cannot (a token never does).
+    pub fn set_cookie(&self, token: &str, expires_at_ms: Option<u64>) -> HeaderValue {
+        let lifetime = self
+            .wire
+            .lifetime(expires_at_ms, self.config.settings().now_ms());
+        let mut out = Vec::with_capacity(
+            self.wire.name_eq.len() + token.len() + self.wire.attributes.len() + lifetime.len(),
+        );
+        out.extend_from_slice(self.wire.name_eq.as_bytes());
+        out.extend_from_slice(token.as_bytes());
+        out.extend_from_slice(self.wire.attributes.as_bytes());
+        lifetime.write(&mut out);
+        header_value(out)
+    }
+
+    /// The `Set-Cookie` value that removes the session cookie: an empty
+    /// value with `Max-Age=0`.
+    pub fn removal_cookie(&self) -> HeaderValue {
+        self.wire.removal.clone()
+    }
+}
+
+impl<T: SessionSchema> Transport<T> {
+    /// Loads the request's session; a missing or rejected token gives a
+    /// fresh session ([`Loaded::error`] says why).
+    ///
+    /// The future borrows neither the headers nor the transport; with a
+    /// backend that needs no I/O it is ready at once.
+    ///
+    /// # Errors
+    /// A [`StoreError`] when the store failed: then no fresh session may
+    /// replace the user's.
+    pub fn load(&self, headers: &HeaderMap) -> Pending<Result<Loaded<T>, StoreError>> {
+        let Some((source, token)) = self.find(headers) else {
+            return Pending::ready(Self::finish_load(
+                &self.config,
+                Ok(self.config.fresh()),
+                Source::None,
+            ));
+        };
+        match self
+            .config
+            .open(token, self.wire.cookie_name.len())
+            .into_ready()
+        {
+            Ok(opened) => Pending::ready(Self::finish_load(&self.config, opened, source)),
+            Err(later) => {
+                let config = self.config.clone();
+                later.map(move |opened| Self::finish_load(&config, opened, source))
+            }
+        }
+    }
+
+    /// What a load gives once the backend answered.
+    fn finish_load(
+        config: &SessionConfig<T>,
+        opened: Result<SessionState<T>, LoadError>,
+        source: Source,
+    ) -> Result<Loaded<T>, StoreError> {
+        let (state, error) = match opened {
+            Ok(state) => (state, None),
+            Err(LoadError::Rejected(e)) => (config.fresh(), Some(e)),
+            Err(LoadError::Store(e)) => return Err(e),
+        };
+        Ok(Loaded {
+            session: T::Fields::from_inner(state),
+            source,
+            error,
+        })
+    }
+
+    /// Saves the session if it needs saving and gives the `Set-Cookie`
+    /// value the response needs, or `None` when the cookie stays as it is.
+    ///
+    /// `source` is where the session came from ([`Loaded::source`]): a
+    /// session read from the header is written into a cookie only when it
+    /// was written to, never just to slide its idle window.
+    ///
+    /// The future borrows neither the session nor the transport; with a
+    /// backend that needs no I/O it is ready at once.
+    ///
+    /// # Errors
+    /// A [`SaveError`]: a session too large for its cookie, a field that
+    /// does not serialize, or a store that failed.
+    pub fn save(
+        &self,
+        session: &SessionState<T>,
+        source: Source,
+    ) -> Pending<Result<Option<HeaderValue>, SaveError>> {
+        if source == Source::Header && !session.is_removed() && !session.was_written() {
+            return Pending::ready(Ok(None));
+        }
+        let settings = self.config.settings();
+        let now = settings.now_ms();
+        let action = session.action(settings, now);
+        if action == Action::Keep {
+            return Pending::ready(Ok(None));
+        }
+        let lifetime = self
+            .wire
+            .lifetime(session.expiry_if_saved(settings, now), now);
+        let room = self.wire.attributes.len() + lifetime.len();
+        let mut out = Vec::new();
+        out.extend_from_slice(self.wire.name_eq.as_bytes());
+        let committing = self.config.commit(
+            session,
+            action,
+            now,
+            &mut out,
+            room,
+            self.wire.cookie_name.len(),
+        );
+        if out.len() > self.wire.name_eq.len() {
+            out.extend_from_slice(self.wire.attributes.as_bytes());
+            lifetime.write(&mut out);
+        }
+        let answer = |reply: Reply, out: Vec<u8>, removal: &HeaderValue| match reply {
+            Reply::Keep => None,
+            Reply::Set => Some(header_value(out)),
+            Reply::Remove => Some(removal.clone()),
+        };
+        match committing.into_ready() {
+            Ok(reply) => Pending::ready(reply.map(|reply| answer(reply, out, &self.wire.removal))),
+            Err(later) => {
+                let removal = self.wire.removal.clone();
+                later.map(move |reply| reply.map(|reply| answer(reply, out, &removal)))
+            }
+        }
+    }
+
+    /// Appends the `Set-Cookie` the session needs, if any, to `headers`;
+    /// returns whether it did.
+    ///
+    /// # Errors
+    /// As [`save`](Self::save).
+    pub async fn write(
+        &self,
+        session: &SessionState<T>,
+        source: Source,
+        headers: &mut HeaderMap,
+    ) -> Result<bool, SaveError> {
+        Ok(match self.save(session, source).await? {
+            Some(value) => {
+                headers.append(SET_COOKIE, value);
+                true
+            }
+            None => false,
+        })
+    }
+}
+
+impl<T> fmt::Debug for Transport<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("config", &self.config)
+            .field("options", &self.options)
+            .field("cookie_name", &self.wire.cookie_name)
+            .field("header", &self.header)
+            .field("attributes", &self.wire.attributes)
+            .finish_non_exhaustive()
+    }
+}
