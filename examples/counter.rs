@@ -8,6 +8,9 @@
 //! * `SESSION_SECRET`: the secret the sealing key is derived from (at least
 //!   32 bytes). Unset, a random key is generated, so sessions do not survive
 //!   a restart.
+//! * `SESSION_STORE`: `cookie` (the default: the session is sealed into the
+//!   cookie) or `memory` (a `MemoryStore` in this process; the cookie
+//!   carries only the sealed session id).
 //! * `SESSION_FORMAT=h3v1` or `h3v2` with `SESSION_PASSWORD` (at least 32
 //!   characters): speak h3's session format instead, under the cookie `h3`,
 //!   so the counter continues where h3's own handle-session example (same
@@ -20,7 +23,10 @@ use axum::Router;
 use axum::routing::get;
 use session_runtime::axum::SessionLayer;
 use session_runtime::h3::H3Version;
-use session_runtime::{Key, Session, SessionConfig};
+use session_runtime::{Session, SessionConfig};
+
+#[path = "env.rs"]
+mod env;
 
 /// The session schema: one counter, stored under the key `count`.
 #[derive(Session)]
@@ -49,24 +55,23 @@ pub fn app(config: SessionConfig<Counter>) -> Router {
         .layer(SessionLayer::new(config))
 }
 
-/// The key from `SESSION_SECRET`, or a generated one.
-fn key() -> Result<Key, Box<dyn std::error::Error>> {
-    if let Ok(secret) = std::env::var("SESSION_SECRET") {
-        return Ok(Key::derive(secret)?);
-    }
-    eprintln!(
-        "SESSION_SECRET is not set: using a generated key; sessions end when the server stops"
-    );
-    Ok(Key::generate())
-}
-
-/// The configuration `SESSION_FORMAT` asks for: h3's (`h3v1`, `h3v2`) or the
-/// native one (unset or `native`).
-fn config() -> Result<SessionConfig<Counter>, Box<dyn std::error::Error>> {
+/// The configuration `SESSION_FORMAT` and `SESSION_STORE` ask for: h3's
+/// format (`h3v1`, `h3v2`) or the native one (unset or `native`), in the
+/// cookie or in a store.
+///
+/// # Errors
+/// A bad variable.
+pub fn config() -> Result<SessionConfig<Counter>, Box<dyn std::error::Error>> {
     let version = match std::env::var("SESSION_FORMAT").as_deref() {
         Ok("h3v1") => H3Version::V1,
         Ok("h3v2") => H3Version::V2,
-        Ok("native") | Err(_) => return Ok(SessionConfig::<Counter>::new(key()?)),
+        Ok("native") | Err(_) => {
+            let storage = env::storage(env::Storage::Cookie)?;
+            return Ok(env::with_storage(
+                SessionConfig::<Counter>::new(env::key()?),
+                storage,
+            ));
+        }
         Ok(other) => {
             return Err(
                 format!("SESSION_FORMAT must be h3v1, h3v2 or native, not {other:?}").into(),

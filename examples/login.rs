@@ -5,31 +5,39 @@
 //!
 //! * Logging in regenerates the session id (against session fixation), sets
 //!   the user and flashes a welcome notice, shown exactly once.
-//! * `/logout` destroys the session (the cookie is removed).
-//! * `/private` redirects to `/` when logged out.
+//! * `/logout` destroys the session; `/logout-everywhere` revokes every
+//!   session of the signed-in user (all their devices), then this one.
+//! * `/private` redirects to `/` when logged out, and says on how many
+//!   devices the user is signed in.
 //!
 //! `PORT` and `SESSION_SECRET` work as in the `counter` example.
+//! `SESSION_STORE` says where sessions live: `memory` (the default, a
+//! `MemoryStore` in this process) or `cookie` (sealed into the cookie).
 //!
-//! What regenerating the id guarantees with sealed cookie sessions: the
-//! pre-login cookie (which an attacker may have planted or copied) stays an
-//! anonymous session; the login is written only into the new seal, under a
-//! new id. A copy of a logged-in cookie stays valid until it expires (here
-//! after 30 minutes idle or 1 day), even after logout: revoking a cookie
-//! before then needs server-side state.
+//! What logout means differs: with a store, `destroy()` deletes the session,
+//! so any copy of the cookie opens nothing afterwards; in cookie mode the
+//! logout removes the browser's cookie, but a copy taken before stays valid
+//! until it expires (here after 30 minutes idle or 1 day), and "log out
+//! everywhere" cannot work, because there is nothing server-side to revoke.
 
 use axum::Router;
-use axum::extract::Form;
+use axum::extract::{Form, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 use session_runtime::axum::SessionLayer;
-use session_runtime::{Key, Session, SessionConfig};
+use session_runtime::{Session, SessionConfig};
+
+#[path = "env.rs"]
+mod env;
 
 /// The session schema.
 #[derive(Session)]
 #[session(cookie = "auth", max_age = "1d", idle_timeout = "30m")]
 pub struct Auth {
-    /// The signed-in user.
+    /// The signed-in user; the owner of the session, so that all of a
+    /// user's sessions can be listed and revoked.
+    #[session(owner)]
     user: Option<String>,
     /// A one-time notice for the next page.
     #[session(flash)]
@@ -38,6 +46,12 @@ pub struct Auth {
 
 /// The one password this demo accepts.
 const PASSWORD: &str = "letmein";
+
+/// The stylesheet of every page.
+const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}\
+h1{font-size:1.6rem}.notice{background:#e8f4ea;border:1px solid #9c9;padding:.5rem .8rem;border-radius:4px}\
+label{display:block;margin:.6rem 0}input{font:inherit;padding:.3rem;width:100%;box-sizing:border-box}\
+button{font:inherit;padding:.4rem 1rem;margin:.3rem .3rem 0 0;cursor:pointer}a{color:#0a58ca}";
 
 fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -59,7 +73,8 @@ fn page(title: &str, notice: Option<&String>, body: &str) -> Html<String> {
         format!("<p class=\"notice\">{}</p>\n", escape(n))
     });
     Html(format!(
-        "<!doctype html>\n<title>{title}</title>\n<h1>{title}</h1>\n{notice}{body}\n"
+        "<!doctype html>\n<meta charset=\"utf-8\">\n<title>{title}</title>\n<style>{STYLE}</style>\n\
+         <h1>{title}</h1>\n{notice}{body}\n"
     ))
 }
 
@@ -67,12 +82,13 @@ async fn index(session: Session<Auth>) -> Html<String> {
     let body = match session.user() {
         Some(user) => format!(
             "<p>Signed in as <b>{}</b>.</p>\n<p><a href=\"/private\">Private page</a></p>\n\
-             <form method=\"post\" action=\"/logout\"><button>Log out</button></form>",
+             <form method=\"post\" action=\"/logout\"><button>Log out</button></form>\n\
+             <form method=\"post\" action=\"/logout-everywhere\"><button>Log out everywhere</button></form>",
             escape(user)
         ),
         None => "<form method=\"post\" action=\"/login\">\n\
-                 <label>User <input name=\"username\"></label>\n\
-                 <label>Password <input name=\"password\" type=\"password\"></label>\n\
+                 <label>User <input name=\"username\" autocomplete=\"username\"></label>\n\
+                 <label>Password <input name=\"password\" type=\"password\" autocomplete=\"current-password\"></label>\n\
                  <button>Log in</button>\n</form>"
             .to_owned(),
     };
@@ -104,16 +120,37 @@ async fn logout(mut session: Session<Auth>) -> Redirect {
     Redirect::to("/")
 }
 
-async fn private(session: Session<Auth>) -> Response {
-    match session.user() {
-        Some(user) => page(
-            "Private",
-            session.notice(),
-            &format!("<p>Only {} can read this.</p>", escape(user)),
-        )
-        .into_response(),
-        None => Redirect::to("/").into_response(),
+async fn logout_everywhere(
+    State(config): State<SessionConfig<Auth>>,
+    mut session: Session<Auth>,
+) -> Response {
+    if let Some(user) = session.user().cloned()
+        && let Err(error) = config.revoke_owner(&user).await
+    {
+        session.flash_notice(format!("Could not log out everywhere: {error}"));
+        return Redirect::to("/").into_response();
     }
+    session.destroy();
+    Redirect::to("/").into_response()
+}
+
+async fn private(State(config): State<SessionConfig<Auth>>, session: Session<Auth>) -> Response {
+    let Some(user) = session.user() else {
+        return Redirect::to("/").into_response();
+    };
+    let devices = match config.sessions_of(user).await {
+        Ok(ids) => format!("<p>You are signed in on {} device(s).</p>", ids.len()),
+        Err(_) => String::new(),
+    };
+    page(
+        "Private",
+        session.notice(),
+        &format!(
+            "<p>Only {} can read this.</p>\n{devices}\n<p><a href=\"/\">Home</a></p>",
+            escape(user)
+        ),
+    )
+    .into_response()
 }
 
 /// The application.
@@ -122,19 +159,22 @@ pub fn app(config: SessionConfig<Auth>) -> Router {
         .route("/", get(index))
         .route("/login", post(login))
         .route("/logout", get(logout).post(logout))
+        .route("/logout-everywhere", post(logout_everywhere))
         .route("/private", get(private))
-        .layer(SessionLayer::new(config))
+        .layer(SessionLayer::new(config.clone()))
+        .with_state(config)
 }
 
-/// The key from `SESSION_SECRET`, or a generated one.
-fn key() -> Result<Key, Box<dyn std::error::Error>> {
-    if let Ok(secret) = std::env::var("SESSION_SECRET") {
-        return Ok(Key::derive(secret)?);
-    }
-    eprintln!(
-        "SESSION_SECRET is not set: using a generated key; sessions end when the server stops"
-    );
-    Ok(Key::generate())
+/// The configuration the environment asks for.
+///
+/// # Errors
+/// A bad `SESSION_SECRET` or `SESSION_STORE`.
+pub fn config() -> Result<SessionConfig<Auth>, Box<dyn std::error::Error>> {
+    let storage = env::storage(env::Storage::Memory)?;
+    Ok(env::with_storage(
+        SessionConfig::<Auth>::new(env::key()?),
+        storage,
+    ))
 }
 
 #[tokio::main]
@@ -143,7 +183,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(port) => port.parse()?,
         Err(_) => 3000,
     };
-    let config = SessionConfig::<Auth>::new(key()?);
+    let config = config()?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app(config)).await?;

@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -214,4 +215,31 @@ pub fn jar_value(jar: &Jar, base: &str, name: &str) -> Option<String> {
         .split("; ")
         .find_map(|pair| pair.strip_prefix(&prefix))
         .map(str::to_owned)
+}
+
+/// `request` with `fields` as an `application/x-www-form-urlencoded` body,
+/// as a browser submits a form.
+pub fn form(request: RequestBuilder, fields: &[(&str, &str)]) -> RequestBuilder {
+    let encode = |text: &str| {
+        let mut out = String::with_capacity(text.len());
+        for byte in text.bytes() {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => {
+                    out.push(char::from(byte));
+                }
+                b' ' => out.push('+'),
+                _ => {
+                    let _ = write!(out, "%{byte:02X}");
+                }
+            }
+        }
+        out
+    };
+    let body: Vec<String> = fields
+        .iter()
+        .map(|(name, value)| format!("{}={}", encode(name), encode(value)))
+        .collect();
+    request
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.join("&"))
 }

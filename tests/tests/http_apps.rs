@@ -13,7 +13,7 @@ use session_examples::{counter, login};
 use session_runtime::axum::{SessionLayer, SessionRejection, from_parts};
 use session_runtime::transport::Transport;
 use session_runtime::{Key, ManualClock, Session, SessionConfig, UnsealError};
-use session_tests::http::{SECRET, jar, jar_client, jar_value, plain_client, send, serve};
+use session_tests::http::{SECRET, form, jar, jar_client, jar_value, plain_client, send, serve};
 
 fn counter_config() -> SessionConfig<counter::Counter> {
     SessionConfig::new(Key::derive(SECRET).unwrap())
@@ -292,11 +292,10 @@ fn login_config(clock: &ManualClock) -> SessionConfig<login::Auth> {
 }
 
 async fn login_form(c: &reqwest::Client, base: &str, password: &str) -> String {
-    let reply = send(
-        c.post(format!("{base}/login"))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("username=ada&password={password}")),
-    )
+    let reply = send(form(
+        c.post(format!("{base}/login")),
+        &[("username", "ada"), ("password", password)],
+    ))
     .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.url.path(), "/");

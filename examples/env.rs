@@ -1,0 +1,53 @@
+//! What the examples read from the environment: the key, and where
+//! sessions live (`SESSION_STORE`). Shared by the examples (each includes
+//! this file).
+
+use session_runtime::store::MemoryStore;
+use session_runtime::{Key, SessionConfig, SessionSchema};
+
+/// The key from `SESSION_SECRET` (at least 32 bytes), or a generated one.
+///
+/// # Errors
+/// A `SESSION_SECRET` shorter than 32 bytes.
+pub(crate) fn key() -> Result<Key, Box<dyn std::error::Error>> {
+    if let Ok(secret) = std::env::var("SESSION_SECRET") {
+        return Ok(Key::derive(secret)?);
+    }
+    eprintln!(
+        "SESSION_SECRET is not set: using a generated key; sessions end when the server stops"
+    );
+    Ok(Key::generate())
+}
+
+/// Where sessions live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Storage {
+    /// Sealed into the cookie.
+    Cookie,
+    /// In this process's [`MemoryStore`].
+    Memory,
+}
+
+/// `SESSION_STORE`: `cookie` or `memory`, else `default`.
+///
+/// # Errors
+/// Any other value.
+pub(crate) fn storage(default: Storage) -> Result<Storage, Box<dyn std::error::Error>> {
+    match std::env::var("SESSION_STORE").as_deref() {
+        Err(_) | Ok("") => Ok(default),
+        Ok("cookie") => Ok(Storage::Cookie),
+        Ok("memory") => Ok(Storage::Memory),
+        Ok(other) => Err(format!("SESSION_STORE must be cookie or memory, not {other:?}").into()),
+    }
+}
+
+/// `config` keeping its sessions as `storage` says.
+pub(crate) fn with_storage<T: SessionSchema>(
+    config: SessionConfig<T>,
+    storage: Storage,
+) -> SessionConfig<T> {
+    match storage {
+        Storage::Cookie => config,
+        Storage::Memory => config.with_store(MemoryStore::new()),
+    }
+}
