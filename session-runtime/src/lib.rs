@@ -51,6 +51,7 @@
 //! | `default = "path"` | a new session starts from `path()` |
 //! | `flash` | a flash field (`Option<T>`): `flash_<f>(v)` sets it for the next request only; `<f>()` reads what arrived |
 //! | `skip` | not stored and no accessors; starts from `Default` |
+//! | `owner` | the field naming the session's owner (`Option<T>`): in store mode, [`SessionConfig::sessions_of`] and [`SessionConfig::revoke_owner`] list and revoke an owner's sessions |
 //!
 //! Every field generates `<f>()` (a reference; `Option<&T>` for `Option<T>`
 //! fields) and `set_<f>(v)`; optional fields also get `unset_<f>()` and
@@ -77,7 +78,8 @@
 //! 3. `backend/`: where a session lives between requests, behind one trait,
 //!    [`Backend`](backend::Backend): [`SealedCookie`] by default; [`SessionConfig`] joins the
 //!    settings and the backend. `h3/` is another backend (h3's format,
-//!    with the iron codec).
+//!    with the iron codec), and [`store`] keeps sessions server-side
+//!    ([`store::MemoryStore`]).
 //! 4. `transport/`: how it travels over HTTP: the cookie and the session
 //!    header ([`transport::Transport`], feature `http`).
 //! 5. `integrations/`: web frameworks ([`axum`], feature `axum`).

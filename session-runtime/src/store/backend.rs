@@ -267,13 +267,16 @@ impl<T: SessionSchema> SessionConfig<T> {
 
 /// Log out everywhere: the sessions of one owner (the schema's
 /// `#[session(owner)]` field), listed or revoked, typed by the owner field.
-impl<T: SessionSchema + SessionOwner> SessionConfig<T> {
+impl<T: SessionSchema> SessionConfig<T> {
     /// The ids of `owner`'s live sessions (a "your devices" page).
     ///
     /// # Errors
     /// A [`StoreError`]: the store failed, or the configuration keeps
     /// sessions in cookies, which cannot be listed.
-    pub fn sessions_of(&self, owner: &T::Owner) -> Pending<Result<Vec<String>, StoreError>> {
+    pub fn sessions_of(&self, owner: &T::Owner) -> Pending<Result<Vec<String>, StoreError>>
+    where
+        T: SessionOwner,
+    {
         match self.owner_store(owner) {
             Ok((store, key)) => store.owned_by(&key, self.now_ms()),
             Err(e) => Pending::ready(Err(e)),
@@ -286,14 +289,20 @@ impl<T: SessionSchema + SessionOwner> SessionConfig<T> {
     /// # Errors
     /// A [`StoreError`]: the store failed, or the configuration keeps
     /// sessions in cookies, which cannot be revoked.
-    pub fn revoke_owner(&self, owner: &T::Owner) -> Pending<Result<usize, StoreError>> {
+    pub fn revoke_owner(&self, owner: &T::Owner) -> Pending<Result<usize, StoreError>>
+    where
+        T: SessionOwner,
+    {
         match self.owner_store(owner) {
             Ok((store, key)) => store.revoke_owner(&key),
             Err(e) => Pending::ready(Err(e)),
         }
     }
 
-    fn owner_store(&self, owner: &T::Owner) -> Result<(&dyn Store, String), StoreError> {
+    fn owner_store(&self, owner: &T::Owner) -> Result<(&dyn Store, String), StoreError>
+    where
+        T: SessionOwner,
+    {
         let store = self.store().ok_or_else(|| {
             StoreError::new(
                 StoreErrorKind::Unsupported,
