@@ -96,6 +96,7 @@
 pub mod backend;
 mod crypto;
 mod error;
+mod log;
 mod model;
 
 #[cfg(feature = "h3")]

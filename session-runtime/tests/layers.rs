@@ -20,6 +20,7 @@ fn layer(module: &[String]) -> Option<(u8, &'static str)> {
     Some(match (first, second) {
         (Some("crypto"), _) => (1, "crypto"),
         (Some("error"), _) => (1, "error"),
+        (Some("log"), _) => (1, "log"),
         (Some("h3"), Some("iron")) => (1, "h3::iron"),
         (Some("model"), _) => (2, "model"),
         (Some("backend"), _) => (3, "backend"),

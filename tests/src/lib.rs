@@ -11,8 +11,13 @@
 //!   ([`node::h3_seal`], [`node::h3_unseal`]) and h3's counter example as a
 //!   server ([`node::NodeServer`]), as bounded child processes.
 //!
-//! The node harness must be installed (`interop/h3/setup.sh`); the tests
-//! that need it fail, not skip, without it.
+//! * [`redis`]: a private `redis-server` per test ([`redis::RedisServer`]),
+//!   on a free loopback port with its own directory, stopped (and
+//!   restartable) from the test.
+//!
+//! The node harness and `redis-server` must be installed
+//! (`scripts/setup.sh`); the tests that need them fail, not skip, without.
 
 pub mod http;
 pub mod node;
+pub mod redis;

@@ -29,6 +29,7 @@
 //! | `backend.rs` | the store as a [`Backend`](crate::backend::Backend): the sealed id, per-field writes, revocation |
 //! | `memory.rs` | [`MemoryStore`] |
 //! | `conformance.rs` | [`conformance`]: the contract as tests, for any store |
+//! | `redis/` | `RedisStore` (feature `redis`): one hash per session, one script per operation |
 //!
 //! # The contract
 //!
@@ -68,9 +69,14 @@
 mod backend;
 pub mod conformance;
 mod memory;
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub mod redis;
 
 pub use backend::StoreBackend;
 pub use memory::MemoryStore;
+#[cfg(feature = "redis")]
+pub use redis::{RedisStore, RedisStoreBuilder};
 
 use std::sync::Arc;
 

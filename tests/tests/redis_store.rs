@@ -1,0 +1,47 @@
+//! `RedisStore` on a real `redis-server` (started per test): the shared
+//! store contract, one round trip each way, and the layout.
+
+use session_runtime::store::{RedisStore, Store};
+use session_tests::redis::RedisServer;
+
+/// A store on a private server; the server stops when this is dropped.
+struct Redis {
+    store: RedisStore,
+    _server: RedisServer,
+}
+
+impl Redis {
+    async fn start() -> Self {
+        let server = RedisServer::start();
+        let store = RedisStore::connect(server.url()).await.expect("connects");
+        Self {
+            store,
+            _server: server,
+        }
+    }
+}
+
+/// The contract's cases run against the store, which delegates.
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*) -> $out:ty;)*) => {
+        impl Store for Redis {
+            $(fn $name(&self, $($arg: $ty),*) -> session_runtime::backend::Pending<Result<$out, session_runtime::StoreError>> {
+                self.store.$name($($arg),*)
+            })*
+        }
+    };
+}
+
+delegate! {
+    load(id: &str, now_ms: u64) -> Option<session_runtime::store::Record>;
+    save(save: session_runtime::store::Save) -> session_runtime::store::SaveOutcome;
+    delete(id: &str) -> bool;
+    touch(id: &str, last_seen_ms: u64, expires_ms: Option<u64>) -> bool;
+    len(now_ms: u64) -> usize;
+    ids(now_ms: u64) -> Vec<String>;
+    clear() -> ();
+    owned_by(owner: &str, now_ms: u64) -> Vec<String>;
+    revoke_owner(owner: &str) -> usize;
+}
+
+session_runtime::store_conformance!(conformance, Redis::start().await);
