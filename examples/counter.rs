@@ -9,8 +9,9 @@
 //!   32 bytes). Unset, a random key is generated, so sessions do not survive
 //!   a restart.
 //! * `SESSION_STORE`: `cookie` (the default: the session is sealed into the
-//!   cookie) or `memory` (a `MemoryStore` in this process; the cookie
-//!   carries only the sealed session id).
+//!   cookie), `memory` (a `MemoryStore` in this process) or a Redis URL
+//!   (`redis://127.0.0.1:6379`, a `RedisStore`); with a store the cookie
+//!   carries only the sealed session id.
 //! * `SESSION_FORMAT=h3v1` or `h3v2` with `SESSION_PASSWORD` (at least 32
 //!   characters): speak h3's session format instead, under the cookie `h3`,
 //!   so the counter continues where h3's own handle-session example (same
@@ -61,16 +62,13 @@ pub fn app(config: SessionConfig<Counter>) -> Router {
 ///
 /// # Errors
 /// A bad variable.
-pub fn config() -> Result<SessionConfig<Counter>, Box<dyn std::error::Error>> {
+pub async fn config() -> Result<SessionConfig<Counter>, Box<dyn std::error::Error>> {
     let version = match std::env::var("SESSION_FORMAT").as_deref() {
         Ok("h3v1") => H3Version::V1,
         Ok("h3v2") => H3Version::V2,
         Ok("native") | Err(_) => {
             let storage = env::storage(env::Storage::Cookie)?;
-            return Ok(env::with_storage(
-                SessionConfig::<Counter>::new(env::key()?),
-                storage,
-            ));
+            return env::with_storage(SessionConfig::<Counter>::new(env::key()?), storage).await;
         }
         Ok(other) => {
             return Err(
@@ -89,7 +87,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(port) => port.parse()?,
         Err(_) => 3000,
     };
-    let config = config()?;
+    let config = config().await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app(config)).await?;

@@ -2,7 +2,7 @@
 //! sessions live (`SESSION_STORE`). Shared by the examples (each includes
 //! this file).
 
-use session_runtime::store::MemoryStore;
+use session_runtime::store::{MemoryStore, RedisStore};
 use session_runtime::{Key, SessionConfig, SessionSchema};
 
 /// The key from `SESSION_SECRET` (at least 32 bytes), or a generated one.
@@ -20,15 +20,17 @@ pub(crate) fn key() -> Result<Key, Box<dyn std::error::Error>> {
 }
 
 /// Where sessions live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Storage {
     /// Sealed into the cookie.
     Cookie,
     /// In this process's [`MemoryStore`].
     Memory,
+    /// In the Redis server at this URL.
+    Redis(String),
 }
 
-/// `SESSION_STORE`: `cookie` or `memory`, else `default`.
+/// `SESSION_STORE`: `cookie`, `memory` or a `redis://` URL, else `default`.
 ///
 /// # Errors
 /// Any other value.
@@ -37,17 +39,27 @@ pub(crate) fn storage(default: Storage) -> Result<Storage, Box<dyn std::error::E
         Err(_) | Ok("") => Ok(default),
         Ok("cookie") => Ok(Storage::Cookie),
         Ok("memory") => Ok(Storage::Memory),
-        Ok(other) => Err(format!("SESSION_STORE must be cookie or memory, not {other:?}").into()),
+        Ok(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+            Ok(Storage::Redis(url.to_owned()))
+        }
+        Ok(other) => Err(format!(
+            "SESSION_STORE must be cookie, memory or a redis:// URL, not {other:?}"
+        )
+        .into()),
     }
 }
 
 /// `config` keeping its sessions as `storage` says.
-pub(crate) fn with_storage<T: SessionSchema>(
+///
+/// # Errors
+/// A Redis server that cannot be reached.
+pub(crate) async fn with_storage<T: SessionSchema>(
     config: SessionConfig<T>,
     storage: Storage,
-) -> SessionConfig<T> {
-    match storage {
+) -> Result<SessionConfig<T>, Box<dyn std::error::Error>> {
+    Ok(match storage {
         Storage::Cookie => config,
         Storage::Memory => config.with_store(MemoryStore::new()),
-    }
+        Storage::Redis(url) => config.with_store(RedisStore::connect(url).await?),
+    })
 }

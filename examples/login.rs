@@ -12,7 +12,8 @@
 //!
 //! `PORT` and `SESSION_SECRET` work as in the `counter` example.
 //! `SESSION_STORE` says where sessions live: `memory` (the default, a
-//! `MemoryStore` in this process) or `cookie` (sealed into the cookie).
+//! `MemoryStore` in this process), a Redis URL (`redis://127.0.0.1:6379`,
+//! shared by every instance of the app) or `cookie` (sealed into the cookie).
 //!
 //! What logout means differs: with a store, `destroy()` deletes the session,
 //! so any copy of the cookie opens nothing afterwards; in cookie mode the
@@ -169,12 +170,9 @@ pub fn app(config: SessionConfig<Auth>) -> Router {
 ///
 /// # Errors
 /// A bad `SESSION_SECRET` or `SESSION_STORE`.
-pub fn config() -> Result<SessionConfig<Auth>, Box<dyn std::error::Error>> {
+pub async fn config() -> Result<SessionConfig<Auth>, Box<dyn std::error::Error>> {
     let storage = env::storage(env::Storage::Memory)?;
-    Ok(env::with_storage(
-        SessionConfig::<Auth>::new(env::key()?),
-        storage,
-    ))
+    env::with_storage(SessionConfig::<Auth>::new(env::key()?), storage).await
 }
 
 #[tokio::main]
@@ -183,7 +181,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok(port) => port.parse()?,
         Err(_) => 3000,
     };
-    let config = config()?;
+    let config = config().await?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
     eprintln!("listening on http://{}", listener.local_addr()?);
     axum::serve(listener, app(config)).await?;

@@ -37,6 +37,7 @@ struct Counting {
     saves: AtomicUsize,
     deletes: AtomicUsize,
     touches: AtomicUsize,
+    last_save: std::sync::Mutex<Option<Save>>,
 }
 
 impl Store for Counting {
@@ -46,6 +47,7 @@ impl Store for Counting {
     }
     fn save(&self, save: Save) -> Pending<Result<SaveOutcome, StoreError>> {
         self.saves.fetch_add(1, Ordering::SeqCst);
+        *self.last_save.lock().unwrap() = Some(save.clone());
         self.inner.save(save)
     }
     fn delete(&self, id: &str) -> Pending<Result<bool, StoreError>> {
@@ -253,6 +255,33 @@ fn a_request_that_changed_nothing_writes_nothing() {
         (after[1], after[3] + 1),
         "a touch, no save"
     );
+}
+
+#[test]
+fn a_save_writes_only_the_fields_that_changed() {
+    let env = env();
+    let mut s = Session::<App>::new(&env.config);
+    s.set_user("ada");
+    s.set_visits(1);
+    s.set_theme("dark");
+    s.flash_notice("hi");
+    let token = env.token(&s);
+    let created = env.store.last_save.lock().unwrap().take().unwrap();
+    let mut keys: Vec<&str> = created.set.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["notice", "theme", "user", "visits"], "a new session is written whole");
+
+    let (mut next, _) = env.load(&token);
+    next.set_visits(2);
+    next.unset_theme();
+    env.save(&next);
+    let update = env.store.last_save.lock().unwrap().take().unwrap();
+    assert_eq!(update.set, [("visits".to_owned(), "2".to_owned())]);
+    let mut removed = update.remove.clone();
+    removed.sort();
+    // The flash that arrived is read once, then removed.
+    assert_eq!(removed, ["notice", "theme"]);
+    assert_eq!(update.owner, session_runtime::store::OwnerUpdate::Keep);
 }
 
 #[test]

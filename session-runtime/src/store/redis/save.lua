@@ -14,85 +14,92 @@ local key, other = KEYS[1], KEYS[2]
 local mode, now, expires = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local owner_action, owner, index, id, other_id = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 
--- Removes a session and its owner index entry.
-local function remove(k, kid)
-  local o = redis.call('HGET', k, '__o')
-  redis.call('DEL', k)
-  if o then redis.call('ZREM', index .. o, kid) end
-end
-
--- Whether the session at k exists and has not expired (an expired one goes).
+-- The owner of the live session at k (or '' for none) and whether it has
+-- an expiry, or nil when there is no live session there (an expired one is
+-- removed).
 local function live(k, kid)
-  if redis.call('EXISTS', k) == 0 then return false end
-  local e = redis.call('HGET', k, '__e')
-  if e and tonumber(e) <= now then
-    remove(k, kid)
-    return false
+  local m = redis.call('HMGET', k, '__c', '__e', '__o')
+  if not m[1] then return nil end
+  if m[2] and tonumber(m[2]) <= now then
+    redis.call('DEL', k)
+    if m[3] then redis.call('ZREM', index .. m[3], kid) end
+    return nil
   end
-  return true
+  return m[3] or '', m[2] ~= false
 end
 
+local current, had_expiry = '', false
 if mode == 'create' then
   if live(key, id) then return 'conflict' end
-  if other_id ~= '' then remove(other, other_id) end
-  redis.call('HSET', key, '__c', ARGV[4])
+  if other_id ~= '' then
+    local o = live(other, other_id)
+    if o then
+      redis.call('DEL', other)
+      if o ~= '' then redis.call('ZREM', index .. o, other_id) end
+    end
+  end
 elseif mode == 'update' then
-  if not live(key, id) then return 'gone' end
+  current, had_expiry = live(key, id)
+  if not current then return 'gone' end
 else
-  if not live(other, other_id) then return 'gone' end
+  current, had_expiry = live(other, other_id)
+  if not current then return 'gone' end
   if live(key, id) then return 'conflict' end
-  local o = redis.call('HGET', other, '__o')
   if mode == 'copy' then
     redis.call('COPY', other, key)
   else
     redis.call('RENAME', other, key)
-    if o then redis.call('ZREM', index .. o, other_id) end
+    if current ~= '' then redis.call('ZREM', index .. current, other_id) end
   end
 end
 
+-- Fields, times and owner in one HSET, removals in one HDEL.
+local set = { '__l', ARGV[2] }
+if mode == 'create' then
+  set[#set + 1] = '__c'
+  set[#set + 1] = ARGV[4]
+end
+if expires ~= '' then
+  set[#set + 1] = '__e'
+  set[#set + 1] = expires
+end
+local new_owner = current
+if owner_action == 'set' then new_owner = owner elseif owner_action == 'clear' then new_owner = '' end
+if new_owner ~= '' and new_owner ~= current then
+  set[#set + 1] = '__o'
+  set[#set + 1] = new_owner
+end
 local n = tonumber(ARGV[10])
 local at = 11
-if n > 0 then
-  local pairs = {}
-  for i = 0, 2 * n - 1 do pairs[#pairs + 1] = ARGV[at + i] end
-  redis.call('HSET', key, unpack(pairs))
-  at = at + 2 * n
-end
-if at <= #ARGV then
-  local names = {}
-  for i = at, #ARGV do names[#names + 1] = ARGV[i] end
-  redis.call('HDEL', key, unpack(names))
-end
-redis.call('HSET', key, '__l', ARGV[2])
+for i = 0, 2 * n - 1 do set[#set + 1] = ARGV[at + i] end
+at = at + 2 * n
+redis.call('HSET', key, unpack(set))
+local removed = {}
+for i = at, #ARGV do removed[#removed + 1] = ARGV[i] end
+if expires == '' and had_expiry then removed[#removed + 1] = '__e' end
+if new_owner == '' and current ~= '' then removed[#removed + 1] = '__o' end
+if #removed > 0 then redis.call('HDEL', key, unpack(removed)) end
 if expires == '' then
-  redis.call('HDEL', key, '__e')
-  redis.call('PERSIST', key)
+  if had_expiry then redis.call('PERSIST', key) end
 else
-  redis.call('HSET', key, '__e', expires)
   redis.call('PEXPIREAT', key, expires)
 end
 
-local current = redis.call('HGET', key, '__o')
-if owner_action == 'set' and current ~= owner then
-  if current then redis.call('ZREM', index .. current, id) end
-  redis.call('HSET', key, '__o', owner)
-  current = owner
-elseif owner_action == 'clear' and current then
+-- The owner index: members scored by expiry; the index lives as long as
+-- its longest-lived session.
+if current ~= '' and new_owner ~= current then
   redis.call('ZREM', index .. current, id)
-  redis.call('HDEL', key, '__o')
-  current = false
 end
-if current then
-  local set = index .. current
+if new_owner ~= '' then
+  local owned = index .. new_owner
   local score = expires
   if score == '' then score = '+inf' end
-  redis.call('ZADD', set, score, id)
-  -- The index lives as long as its longest-lived session.
-  local last = redis.call('ZRANGE', set, -1, -1, 'WITHSCORES')
+  redis.call('ZADD', owned, score, id)
+  local last = redis.call('ZRANGE', owned, -1, -1, 'WITHSCORES')
   if last[2] == 'inf' then
-    redis.call('PERSIST', set)
+    redis.call('PERSIST', owned)
   else
-    redis.call('PEXPIREAT', set, last[2])
+    redis.call('PEXPIREAT', owned, last[2])
   end
 end
 return 'saved'
