@@ -196,14 +196,14 @@ pub(crate) fn session_type_decl(
     // Spanned at the user's struct name: rustc's "method not found for this
     // struct" label then points at `struct App`, not at the derive.
     let decl = respan(
-        quote!(#vis struct #fields_ty(#path::SessionState<#ident>);),
+        quote!(#vis struct #fields_ty(#path::__private::Box<#path::SessionState<#ident>>);),
         ident.span(),
     );
     quote! {
         #[doc = #doc]
         #[doc = ""]
         #[doc = #doc2]
-        #[allow(unreachable_pub)]
+        #[allow(unreachable_pub, unused_qualifications)]
         #decl
     }
 }
@@ -226,10 +226,10 @@ pub(crate) fn session_type_impls(
 
         #[automatically_derived]
         impl #p::SessionFields<#ident> for #fields_ty {
-            fn from_inner(state: #p::SessionState<#ident>) -> Self {
+            fn from_inner(state: #p::Box<#p::SessionState<#ident>>) -> Self {
                 Self(state)
             }
-            fn into_inner(self) -> #p::SessionState<#ident> {
+            fn into_inner(self) -> #p::Box<#p::SessionState<#ident>> {
                 self.0
             }
         }
@@ -443,7 +443,7 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
             #doc
             #vis fn #set(&mut self, #param) {
                 let __value: #ty = #value;
-                #p::write(&mut self.0, #index, true, move |#data: &mut _| #data.#name = #stored);
+                #p::write(&mut *self.0, #index, true, move |#data: &mut _| #data.#name = #stored);
             }
         });
     }
@@ -458,7 +458,7 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
             #doc
             #vis fn #flash(&mut self, #param) {
                 let __value: #inner = #value;
-                (Self::#codec.0)(&mut self.0, #index, &__value);
+                (Self::#codec.0)(&mut *self.0, #index, &__value);
             }
         });
     }
@@ -466,12 +466,12 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
         let (doc, body) = if f.is_flash() {
             (
                 docs.see("Cancels a `{}` flash set in this request."),
-                quote!(#p::unflash(&mut self.0, #index)),
+                quote!(#p::unflash(&mut *self.0, #index)),
             )
         } else {
             (
                 docs.see("Removes the `{}` session value."),
-                quote!(#p::write(&mut self.0, #index, false, |#data: &mut _| #data.#name = #p::None)),
+                quote!(#p::write(&mut *self.0, #index, false, |#data: &mut _| #data.#name = #p::None)),
             )
         };
         out.extend(quote! {

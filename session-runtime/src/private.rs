@@ -7,6 +7,7 @@
 pub use core::convert::Into;
 pub use core::option::Option::{self, None, Some};
 pub use core::result::Result::{self, Err, Ok};
+pub use std::boxed::Box;
 pub use std::time::Duration;
 pub use std::vec::Vec;
 

@@ -150,6 +150,9 @@ async fn the_counter_is_exact_under_16_concurrent_clients() {
     }
 }
 
+/// Requests per kind in [`one_round_trip_each_way`].
+const N: u64 = 50;
+
 /// What a request costs in Redis commands: a read is one round trip (the
 /// load script), an update two (load, then one save script), and a request
 /// that does not touch the session none.
@@ -173,7 +176,6 @@ async fn one_round_trip_each_way() {
     let counting = jar_client(&jar());
     send(counting.get(counter_server.url("/"))).await;
 
-    const N: u64 = 50;
     let delta = |before: (u64, u64)| {
         let after = calls(&redis);
         (after.0 - before.0, after.1 - before.1)

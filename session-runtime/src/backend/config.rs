@@ -9,7 +9,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::backend::{Backend, IntoBackend, Pending, Reply};
+use crate::backend::{Backend, IntoBackend, Pending, Reply, TokenOut};
 use crate::error::{LoadError, SaveError, SealError, StoreError, UnsealError};
 use crate::model::lifecycle::{self, Action};
 use crate::model::session::SessionFields;
@@ -160,13 +160,13 @@ impl<T> SessionConfig<T> {
 /// The entry points, where the shared rules run.
 impl<T: SessionSchema> SessionConfig<T> {
     /// A new, empty session with a fresh id.
-    pub(crate) fn fresh(&self) -> SessionState<T> {
+    pub(crate) fn fresh(&self) -> Box<SessionState<T>> {
         let settings = &self.settings;
-        SessionState::fresh(
+        Box::new(SessionState::fresh(
             settings.new_id(),
             settings.now_ms(),
             Some(Arc::clone(settings.id_generator())),
-        )
+        ))
     }
 
     /// Opens the session `token` names, when it arrived as the value of a
@@ -175,7 +175,7 @@ impl<T: SessionSchema> SessionConfig<T> {
         &self,
         token: &str,
         name_len: usize,
-    ) -> Pending<Result<SessionState<T>, LoadError>> {
+    ) -> Pending<Result<Box<SessionState<T>>, LoadError>> {
         let limit = self.settings.max_size().saturating_sub(name_len + 1);
         if token.len() > limit {
             return Pending::ready(Err(LoadError::Rejected(UnsealError::TooLarge {
@@ -197,30 +197,30 @@ impl<T: SessionSchema> SessionConfig<T> {
         }
     }
 
-    /// Makes `action` durable for `session` at `now_ms`, appending a new
-    /// token to `out` (after a `name_len`-byte name, with `room` bytes to
-    /// spare); a token over the size limit is refused before anything is
-    /// written (a store's future is never polled).
+    /// Makes `action` durable for `session` at `now_ms`, writing a new
+    /// token to `out` (sent after a `name_len`-byte name); a token over the
+    /// size limit is refused before anything is written (a store's future
+    /// is never polled).
     pub(crate) fn commit(
         &self,
         session: &SessionState<T>,
         action: Action,
         now_ms: u64,
-        out: &mut Vec<u8>,
-        room: usize,
+        out: &mut TokenOut<'_>,
         name_len: usize,
     ) -> Pending<Result<Reply, SaveError>> {
-        let start = out.len();
         let pending = self
             .backend
-            .commit(&self.settings, session, action, now_ms, out, room);
-        let len = name_len + 1 + (out.len() - start);
-        if out.len() > start && len > self.settings.max_size() {
-            out.truncate(start);
-            return Pending::ready(Err(SaveError::Seal(SealError::TooLarge {
-                len,
-                limit: self.settings.max_size(),
-            })));
+            .commit(&self.settings, session, action, now_ms, out);
+        if let Some(token) = out.token() {
+            let len = name_len + 1 + token.len();
+            if len > self.settings.max_size() {
+                out.discard();
+                return Pending::ready(Err(SaveError::Seal(SealError::TooLarge {
+                    len,
+                    limit: self.settings.max_size(),
+                })));
+            }
         }
         pending
     }
@@ -234,7 +234,12 @@ impl<T: SessionSchema> SessionConfig<T> {
         let sealer = self.backend.sealer().ok_or(SealError::StoreMode)?;
         let now = self.settings.now_ms();
         let mut out = Vec::new();
-        sealer.seal(&self.settings, session, now, &mut out, 0)?;
+        sealer.seal(
+            &self.settings,
+            session,
+            now,
+            &mut TokenOut::new(&mut out, &[], 0),
+        )?;
         let len = self.cookie_name().len() + 1 + out.len();
         if len > self.settings.max_size() {
             return Err(SealError::TooLarge {
@@ -247,7 +252,7 @@ impl<T: SessionSchema> SessionConfig<T> {
 
     /// Opens a sealed session when the backend keeps whole sessions in
     /// their token.
-    fn unseal(&self, sealed: &str) -> Result<SessionState<T>, UnsealError> {
+    fn unseal(&self, sealed: &str) -> Result<Box<SessionState<T>>, UnsealError> {
         if self.backend.sealer().is_none() {
             return Err(UnsealError::StoreMode);
         }
@@ -313,12 +318,14 @@ impl<T: SessionSchema> SessionState<T> {
         let Some(token) = token else {
             return Pending::ready(Ok((Self::new(config), None)));
         };
-        let finish =
-            |config: &SessionConfig<T>, opened: Result<SessionState<T>, LoadError>| match opened {
+        let finish = |config: &SessionConfig<T>,
+                      opened: Result<Box<SessionState<T>>, LoadError>| {
+            match opened {
                 Ok(state) => Ok((T::Fields::from_inner(state), None)),
                 Err(LoadError::Rejected(e)) => Ok((Self::new(config), Some(e))),
                 Err(LoadError::Store(e)) => Err(e),
-            };
+            }
+        };
         match config.open(token, config.cookie_name().len()).into_ready() {
             Ok(opened) => Pending::ready(finish(config, opened)),
             Err(later) => {
@@ -360,7 +367,13 @@ impl<T: SessionSchema> SessionState<T> {
             return Pending::ready(Ok(Saved::Unchanged));
         }
         let mut out = Vec::new();
-        let committing = config.commit(self, action, now, &mut out, 0, config.cookie_name().len());
+        let committing = config.commit(
+            self,
+            action,
+            now,
+            &mut TokenOut::new(&mut out, &[], 0),
+            config.cookie_name().len(),
+        );
         let finish = move |reply: Result<Reply, SaveError>| {
             Ok(match reply? {
                 Reply::Keep => Saved::Unchanged,

@@ -37,7 +37,7 @@ pub(super) fn encode<T: SessionSchema>(
 pub(super) fn decode<T: SessionSchema>(
     plaintext: &[u8],
     id_generator: &IdGenerator,
-) -> Result<SessionState<T>, UnsealError> {
+) -> Result<Box<SessionState<T>>, UnsealError> {
     let (&id_len, rest) = plaintext.split_first().ok_or(UnsealError::Corrupt)?;
     let id_len = usize::from(id_len);
     if rest.len() < id_len + TIMES_LEN {
@@ -50,8 +50,12 @@ pub(super) fn decode<T: SessionSchema>(
     let (times, json) = rest.split_at(TIMES_LEN);
     let created_ms = u64::from_be_bytes(times[..8].try_into().expect("8 bytes"));
     let last_seen_ms = u64::from_be_bytes(times[8..].try_into().expect("8 bytes"));
-    let mut state =
-        SessionState::restored(id, created_ms, last_seen_ms, Some(id_generator.clone()));
+    let mut state = Box::new(SessionState::restored(
+        id,
+        created_ms,
+        last_seen_ms,
+        Some(id_generator.clone()),
+    ));
     fields::decode(&mut state, json).map_err(|_| UnsealError::Corrupt)?;
     Ok(state)
 }

@@ -56,12 +56,14 @@ mod conventions;
 mod envelope;
 mod pending;
 mod sealed_cookie;
+mod token;
 
 pub use crate::model::Action;
 pub use config::{Loading, Saved, SessionConfig};
 pub use conventions::{Conventions, SameSite};
 pub use pending::Pending;
 pub use sealed_cookie::SealedCookie;
+pub use token::TokenOut;
 
 use std::sync::Arc;
 
@@ -80,16 +82,16 @@ pub trait Backend<T>: private::Sealed + Send + Sync + 'static {
     fn open(&self, settings: &Settings, token: &str) -> Pending<Result<Opened<T>, LoadError>>;
 
     /// Makes `action` durable for `session` at `now_ms`. A new token for the
-    /// client is appended to `out` (which the caller may have started with
-    /// a `Set-Cookie` prefix; `room` more bytes are reserved after the token).
+    /// client is written to `out`. Nothing may happen before the returned
+    /// operation is polled: a caller that refuses the token (too large)
+    /// drops it unpolled.
     fn commit(
         &self,
         settings: &Settings,
         session: &SessionState<T>,
         action: Action,
         now_ms: u64,
-        out: &mut Vec<u8>,
-        room: usize,
+        out: &mut TokenOut<'_>,
     ) -> Pending<Result<Reply, SaveError>>;
 
     /// This backend as a [`Sealer`], when the token carries the whole session.
@@ -118,8 +120,7 @@ pub trait Backend<T>: private::Sealed + Send + Sync + 'static {
 
 /// A backend that keeps the whole session in its token.
 pub trait Sealer<T>: private::Sealed + Send + Sync + 'static {
-    /// Appends the sealed session, last seen at `now_ms`, to `out`, with
-    /// `room` bytes to spare after it.
+    /// Writes the sealed session, last seen at `now_ms`, to `out`.
     ///
     /// # Errors
     /// Why the session cannot be sealed.
@@ -128,8 +129,7 @@ pub trait Sealer<T>: private::Sealed + Send + Sync + 'static {
         settings: &Settings,
         session: &SessionState<T>,
         now_ms: u64,
-        out: &mut Vec<u8>,
-        room: usize,
+        out: &mut TokenOut<'_>,
     ) -> Result<(), SealError>;
 
     /// Opens a sealed session.
@@ -171,15 +171,14 @@ impl<T: SessionSchema, S: Sealer<T> + 'static> Backend<T> for Sealing<S> {
         session: &SessionState<T>,
         action: Action,
         now_ms: u64,
-        out: &mut Vec<u8>,
-        room: usize,
+        out: &mut TokenOut<'_>,
     ) -> Pending<Result<Reply, SaveError>> {
         Pending::ready(match action {
             Action::Keep => Ok(Reply::Keep),
             Action::Remove => Ok(Reply::Remove),
             Action::Write => self
                 .0
-                .seal(settings, session, now_ms, out, room)
+                .seal(settings, session, now_ms, out)
                 .map(|()| Reply::Set)
                 .map_err(SaveError::Seal),
         })
@@ -209,14 +208,15 @@ impl<T: SessionSchema, S: Sealer<T> + 'static> Backend<T> for Sealing<S> {
 /// A session a backend opened, with the times it recorded (`None` where it
 /// recorded nothing usable), which the caller checks against the lifetimes.
 pub struct Opened<T> {
-    pub(crate) state: SessionState<T>,
+    /// Boxed from the start: a session moves through several layers.
+    pub(crate) state: Box<SessionState<T>>,
     pub(crate) created_ms: Option<u64>,
     pub(crate) last_seen_ms: Option<u64>,
 }
 
 impl<T: SessionSchema> Opened<T> {
     /// A session whose recorded times are its own.
-    pub(crate) fn new(state: SessionState<T>) -> Self {
+    pub(crate) fn new(state: Box<SessionState<T>>) -> Self {
         Self {
             created_ms: Some(state.created_at_ms()),
             last_seen_ms: Some(state.last_seen_ms()),

@@ -1,7 +1,7 @@
 //! [`SealedCookie`]: the whole session sealed into its cookie with
 //! AES-256-GCM under a [`KeyRing`], the default backend.
 
-use crate::backend::{Opened, Sealer, envelope, private};
+use crate::backend::{Opened, Sealer, TokenOut, envelope, private};
 use crate::crypto::KeyRing;
 use crate::crypto::aead;
 use crate::error::{SealError, UnsealError};
@@ -43,8 +43,7 @@ impl<T: SessionSchema> Sealer<T> for SealedCookie {
         settings: &Settings,
         session: &SessionState<T>,
         now_ms: u64,
-        out: &mut Vec<u8>,
-        room: usize,
+        out: &mut TokenOut<'_>,
     ) -> Result<(), SealError> {
         let hint = envelope::HEADER_LEN + session.id().len() + fields::size_hint::<T>();
         let mut frame = aead::frame_with_header(hint);
@@ -54,7 +53,8 @@ impl<T: SessionSchema> Sealer<T> for SealedCookie {
             now_ms,
             &mut frame,
         )?;
-        aead::seal_frame_into(&self.keys, FORMAT, settings.cookie_name(), frame, out, room);
+        let out = out.start(aead::sealed_len(frame.len()));
+        aead::seal_frame_into(&self.keys, FORMAT, settings.cookie_name(), frame, out);
         Ok(())
     }
 

@@ -31,9 +31,14 @@ pub(crate) fn frame_with_header(plaintext_hint: usize) -> Vec<u8> {
     frame
 }
 
+/// The length of the sealed text of a frame of `frame_len` bytes (header
+/// and plaintext).
+pub(crate) const fn sealed_len(frame_len: usize) -> usize {
+    encoded_len(frame_len + TAG_LEN)
+}
+
 /// Seals `frame[HEADER_LEN..]` in place with the primary key and appends
-/// the base64url text to `out`, which it first grows by exactly the text's
-/// length plus `room`.
+/// the base64url text (of [`sealed_len`]) to `out`, which the caller sized.
 ///
 /// `frame` must start with `HEADER_LEN` bytes of room (see [`frame_with_header`]);
 /// taking the plaintext in its final buffer saves a copy, and writing the
@@ -44,7 +49,6 @@ pub(crate) fn seal_frame_into(
     name: &str,
     mut frame: Vec<u8>,
     out: &mut Vec<u8>,
-    room: usize,
 ) {
     let key = keys.primary();
     frame[0] = format;
@@ -58,7 +62,6 @@ pub(crate) fn seal_frame_into(
         .encrypt_in_place_detached(nonce, aad.get(format, name), body)
         .expect("AES-GCM seals any plaintext under 64 GiB");
     frame.extend_from_slice(&tag);
-    out.reserve_exact(encoded_len(frame.len()) + room);
     encode_base64(&frame, out);
 }
 

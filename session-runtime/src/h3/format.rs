@@ -7,7 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::backend::{
-    Backend, Conventions, IntoBackend, Opened, SameSite, Sealer, Sealing, SessionConfig, private,
+    Backend, Conventions, IntoBackend, Opened, SameSite, Sealer, Sealing, SessionConfig, TokenOut,
+    private,
 };
 use crate::crypto::encoding::push_hex;
 use crate::crypto::random;
@@ -117,8 +118,7 @@ impl<T: SessionSchema> Sealer<T> for H3Format {
         settings: &Settings,
         session: &SessionState<T>,
         now_ms: u64,
-        out: &mut Vec<u8>,
-        room: usize,
+        out: &mut TokenOut<'_>,
     ) -> Result<(), SealError> {
         let last_seen = settings.idle_timeout().map(|_| now_ms);
         let json = envelope::encode(session, session.created_for_save(now_ms), last_seen)?;
@@ -127,8 +127,7 @@ impl<T: SessionSchema> Sealer<T> for H3Format {
             .codec
             .seal_with_ttl(&json, now_ms, ttl)
             .map_err(SealError::Iron)?;
-        out.reserve_exact(sealed.len() + room);
-        out.extend_from_slice(sealed.as_bytes());
+        out.start(sealed.len()).extend_from_slice(sealed.as_bytes());
         Ok(())
     }
 
@@ -165,7 +164,7 @@ impl<T: SessionSchema> Sealer<T> for H3Format {
             state.mark_reseal();
         }
         Ok(Opened {
-            state,
+            state: Box::new(state),
             created_ms: created,
             last_seen_ms: last_seen.or(created),
         })

@@ -92,7 +92,7 @@ use crate::error::{SaveError, StoreError};
 use crate::model::session::SessionFields;
 use crate::model::state::WriteBack;
 use crate::model::{Session, SessionSchema, SessionState};
-use crate::transport::{Source, Transport};
+use crate::transport::{Loaded, Source, Transport};
 
 /// A tower layer that loads `Session<T>` on demand and saves it after the
 /// response. See the [module docs](self).
@@ -211,7 +211,8 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         shared: Option<Arc<Shared<T>>>,
-        saving: Option<(Pending<Result<Option<HeaderValue>, SaveError>>, Response)>,
+        // Boxed: only a store's save waits here, and the future stays small.
+        saving: Option<Box<(Pending<Result<Option<HeaderValue>, SaveError>>, Response)>>,
     }
 }
 
@@ -235,12 +236,12 @@ where
             };
             match saving.into_ready() {
                 Ok(saved) => return Poll::Ready(Ok(respond(saved, response))),
-                Err(later) => *this.saving = Some((later, response)),
+                Err(later) => *this.saving = Some(Box::new((later, response))),
             }
         }
-        let (saving, _) = this.saving.as_mut().expect("saving is set");
+        let saving = &mut this.saving.as_mut().expect("saving is set").0;
         let saved = ready!(Pin::new(saving).poll(cx));
-        let (_, response) = this.saving.take().expect("saving is set");
+        let (_, response) = *this.saving.take().expect("saving is set");
         Poll::Ready(Ok(respond(saved, response)))
     }
 }
@@ -355,46 +356,56 @@ impl<T: SessionSchema> WriteBack<T> for Shared<T> {
 /// # Errors
 /// [`SessionRejection::MissingLayer`] when no `SessionLayer<T>` wraps the
 /// route, [`SessionRejection::Store`] when the store failed.
-pub async fn from_parts<T: SessionSchema>(parts: &Parts) -> Result<Session<T>, SessionRejection> {
-    let handle = parts
-        .extensions
-        .get::<Handle<T>>()
-        .ok_or(SessionRejection::MissingLayer {
+pub fn from_parts<T: SessionSchema>(
+    parts: &Parts,
+) -> Pending<Result<Session<T>, SessionRejection>> {
+    let Some(handle) = parts.extensions.get::<Handle<T>>() else {
+        return Pending::ready(Err(SessionRejection::MissingLayer {
             schema: std::any::type_name::<T>(),
-        })?;
-    let shared = &handle.0;
+        }));
+    };
+    let shared = Arc::clone(&handle.0);
     let taken = lock(&shared.slot).state.take();
-    let mut state = if let Some(state) = taken {
-        state
-    } else {
-        let loaded = shared
-            .transport
-            .load(&parts.headers)
-            .await
-            .map_err(|e| SessionRejection::Store(Arc::new(e)))?;
+    if let Some(state) = taken {
+        let mut session = T::Fields::from_inner(Box::new(state));
+        session.set_sink(shared as Arc<dyn WriteBack<T>>);
+        return Pending::ready(Ok(session));
+    }
+    match shared.transport.load(&parts.headers).into_ready() {
+        Ok(loaded) => Pending::ready(hand_out(shared, loaded)),
+        Err(later) => later.map(move |loaded| hand_out(shared, loaded)),
+    }
+}
+
+/// The session a load gave, registered with the request's slot.
+fn hand_out<T: SessionSchema>(
+    shared: Arc<Shared<T>>,
+    loaded: Result<Loaded<T>, StoreError>,
+) -> Result<Session<T>, SessionRejection> {
+    let loaded = loaded.map_err(|e| SessionRejection::Store(Arc::new(e)))?;
+    let mut session = loaded.session;
+    {
         let mut slot = lock(&shared.slot);
-        let mut state = loaded.session.into_inner();
         if slot.loaded {
-            if state.is_new()
+            if session.is_new()
                 && let Some((id, created_ms)) = &slot.new_identity
             {
-                state.adopt_new_identity(id, *created_ms);
+                session.adopt_new_identity(id, *created_ms);
             }
         } else {
             slot.loaded = true;
             slot.source = loaded.source;
-            if state.is_new() {
-                slot.new_identity = Some((state.id().to_owned(), state.created_at_ms()));
+            if session.is_new() {
+                slot.new_identity = Some((session.id().to_owned(), session.created_at_ms()));
             }
             if let Some(error) = &loaded.error {
                 // Once per request, however often the session is extracted.
                 shared.transport.report_rejection(error);
             }
         }
-        state
-    };
-    state.set_sink(Arc::clone(shared) as Arc<dyn WriteBack<T>>);
-    Ok(T::Fields::from_inner(state))
+    }
+    session.set_sink(shared as Arc<dyn WriteBack<T>>);
+    Ok(session)
 }
 
 /// Why the `Session<T>` extractor failed.

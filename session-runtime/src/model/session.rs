@@ -21,9 +21,9 @@ pub trait SessionFields<T>:
     Deref<Target = SessionState<T>> + DerefMut + Sized + Send + Sync + 'static
 {
     /// Wraps the state.
-    fn from_inner(state: SessionState<T>) -> Self;
+    fn from_inner(state: Box<SessionState<T>>) -> Self;
     /// Unwraps the state.
-    fn into_inner(self) -> SessionState<T>;
+    fn into_inner(self) -> Box<SessionState<T>>;
 }
 
 /// A typed session: the data of schema `T` plus the session's identity,

@@ -6,7 +6,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::{OwnerUpdate, Record, Save, SaveMode, SaveOutcome, Store};
-use crate::backend::{Backend, IntoBackend, Opened, Pending, Reply, SessionConfig, private};
+use crate::backend::{
+    Backend, IntoBackend, Opened, Pending, Reply, SessionConfig, TokenOut, private,
+};
 use crate::crypto::KeyRing;
 use crate::crypto::aead;
 use crate::error::{LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError};
@@ -63,18 +65,12 @@ impl StoreBackend {
         Ok((id, by_primary))
     }
 
-    /// Appends the sealed `id` to `out`, with `room` to spare.
-    fn seal_id(&self, settings: &Settings, id: &str, out: &mut Vec<u8>, room: usize) {
+    /// Writes the sealed `id` to `out`.
+    fn seal_id(&self, settings: &Settings, id: &str, out: &mut TokenOut<'_>) {
         let mut frame = aead::frame_with_header(id.len());
         frame.extend_from_slice(id.as_bytes());
-        aead::seal_frame_into(
-            &self.keys,
-            ID_FORMAT,
-            settings.cookie_name(),
-            frame,
-            out,
-            room,
-        );
+        let out = out.start(aead::sealed_len(frame.len()));
+        aead::seal_frame_into(&self.keys, ID_FORMAT, settings.cookie_name(), frame, out);
     }
 }
 
@@ -114,8 +110,7 @@ impl<T: SessionSchema> Backend<T> for StoreBackend {
         session: &SessionState<T>,
         action: Action,
         now_ms: u64,
-        out: &mut Vec<u8>,
-        room: usize,
+        out: &mut TokenOut<'_>,
     ) -> Pending<Result<Reply, SaveError>> {
         match action {
             Action::Keep => Pending::ready(Ok(Reply::Keep)),
@@ -130,7 +125,7 @@ impl<T: SessionSchema> Backend<T> for StoreBackend {
                 Ok(writing) => {
                     // Every write sends the cookie again, so that its lifetime
                     // follows the session's (as a cookie session's does).
-                    self.seal_id(settings, session.id(), out, room);
+                    self.seal_id(settings, session.id(), out);
                     writing
                 }
                 Err(e) => Pending::ready(Err(SaveError::Seal(e))),
@@ -229,7 +224,7 @@ fn restore<T: SessionData>(
     }
     slots::finish_decode(&mut state);
     Opened {
-        state,
+        state: Box::new(state),
         created_ms: Some(record.created_ms),
         last_seen_ms: Some(record.last_seen_ms),
     }

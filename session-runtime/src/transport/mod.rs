@@ -75,7 +75,7 @@ use std::sync::Arc;
 
 use http::header::{COOKIE, HeaderMap, HeaderName, HeaderValue, SET_COOKIE};
 
-use crate::backend::{Pending, Reply, SessionConfig};
+use crate::backend::{Pending, Reply, SessionConfig, TokenOut};
 use crate::error::{LoadError, SaveError, StoreError, UnsealError};
 use crate::model::lifecycle::Action;
 use crate::model::session::SessionFields;
@@ -339,7 +339,7 @@ impl<T: SessionSchema> Transport<T> {
     /// What a load gives once the backend answered.
     fn finish_load(
         config: &SessionConfig<T>,
-        opened: Result<SessionState<T>, LoadError>,
+        opened: Result<Box<SessionState<T>>, LoadError>,
         source: Source,
     ) -> Result<Loaded<T>, StoreError> {
         let (state, error) = match opened {
@@ -386,16 +386,14 @@ impl<T: SessionSchema> Transport<T> {
             .lifetime(session.expiry_if_saved(settings, now), now);
         let room = self.wire.attributes.len() + lifetime.len();
         let mut out = Vec::new();
-        out.extend_from_slice(self.wire.name_eq.as_bytes());
         let committing = self.config.commit(
             session,
             action,
             now,
-            &mut out,
-            room,
+            &mut TokenOut::new(&mut out, self.wire.name_eq.as_bytes(), room),
             self.wire.cookie_name.len(),
         );
-        if out.len() > self.wire.name_eq.len() {
+        if !out.is_empty() {
             out.extend_from_slice(self.wire.attributes.as_bytes());
             lifetime.write(&mut out);
         }
