@@ -64,7 +64,10 @@
 //! |---|---|
 //! | `derive` (default) | `#[derive(Session)]`, re-exported here |
 //! | `http` | [`transport::Transport`]: sessions from `http::HeaderMap`s, and the response's `Set-Cookie` |
-//! | `axum` | `axum::SessionLayer` and the `Session<T>` extractor (implies `http`) |
+//! | `tower` | `tower::SessionLayer`: sessions for any tower-based server, on `http` types (implies `http`) |
+//! | `axum` | the `Session<T>` extractor for axum, with the tower layer (implies `tower`) |
+//! | `redis` | `store::RedisStore`: sessions in Redis or Valkey |
+//! | `tracing` (default) | events for operators: rejected tokens (debug), failed saves (warn), store faults (error); never session data |
 //! | `h3` | the `h3` module: h3/Nuxt's sealed sessions (iron `Fe26.2`), to share sessions with a Nuxt/h3 app |
 //!
 //! # Layers
@@ -82,7 +85,7 @@
 //!    ([`store::MemoryStore`]).
 //! 4. `transport/`: how it travels over HTTP: the cookie and the session
 //!    header ([`transport::Transport`], feature `http`).
-//! 5. `integrations/`: web frameworks ([`axum`], feature `axum`).
+//! 5. `integrations/`: web frameworks ([`tower`], [`axum`]).
 //!
 //! `error.rs` holds the errors every layer shares; `private.rs` is what the
 //! derive's code calls.
@@ -110,6 +113,10 @@ pub mod transport;
 mod integrations;
 
 pub mod store;
+
+#[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
+pub use integrations::tower;
 
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]

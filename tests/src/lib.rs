@@ -15,9 +15,12 @@
 //!   on a free loopback port with its own directory, stopped (and
 //!   restartable) from the test.
 //!
+//! * [`store`]: a store that is down ([`store::Down`]), for failure tests.
+//!
 //! The node harness and `redis-server` must be installed
 //! (`scripts/setup.sh`); the tests that need them fail, not skip, without.
 
 pub mod http;
 pub mod node;
 pub mod redis;
+pub mod store;

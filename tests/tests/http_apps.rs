@@ -10,7 +10,7 @@ use axum::routing::get;
 use http::StatusCode;
 use http::header::{COOKIE, LOCATION};
 use session_examples::{counter, login};
-use session_runtime::axum::{SessionLayer, SessionRejection, from_parts};
+use session_runtime::axum::{SessionFailure, SessionLayer, from_parts};
 use session_runtime::transport::Transport;
 use session_runtime::{Key, ManualClock, Session, SessionConfig, UnsealError};
 use session_tests::http::{SECRET, form, jar, jar_client, jar_value, plain_client, send, serve};
@@ -280,7 +280,7 @@ async fn extractor_without_layer_is_a_500() {
     let (parts, ()) = http::Request::new(()).into_parts();
     let rejection = from_parts::<Cart>(&parts).await.unwrap_err();
     assert!(
-        matches!(rejection, SessionRejection::MissingLayer { schema } if schema.ends_with("Cart")),
+        matches!(rejection.failure(), SessionFailure::MissingLayer { schema } if schema.ends_with("Cart")),
         "{rejection:?}"
     );
     let message = rejection.to_string();

@@ -13,10 +13,10 @@ use http::StatusCode;
 use http::header::{COOKIE, LOCATION};
 use session_examples::login;
 use session_runtime::axum::SessionLayer;
-use session_runtime::backend::Pending;
-use session_runtime::store::{MemoryStore, Record, Save, SaveOutcome, Store};
-use session_runtime::{Key, Session, SessionConfig, StoreError, StoreErrorKind};
+use session_runtime::store::MemoryStore;
+use session_runtime::{Key, Session, SessionConfig};
 use session_tests::http::{SECRET, form, jar, jar_client, jar_value, plain_client, send, serve};
+use session_tests::store::Down;
 
 fn store_config() -> SessionConfig<login::Auth> {
     SessionConfig::new(Key::derive(SECRET).unwrap()).with_store(MemoryStore::new())
@@ -274,45 +274,6 @@ async fn concurrent_requests_writing_different_fields_all_land() {
     )
     .await;
     assert_eq!(board.body, "40 40 40 40 40 40 40 40");
-}
-
-/// A store that cannot be reached.
-struct Down;
-
-impl Down {
-    fn error() -> StoreError {
-        StoreError::new(StoreErrorKind::Unavailable, "connection refused")
-    }
-}
-
-impl Store for Down {
-    fn load(&self, _: &str, _: u64) -> Pending<Result<Option<Record>, StoreError>> {
-        Pending::later(async { Err(Down::error()) })
-    }
-    fn save(&self, _: Save) -> Pending<Result<SaveOutcome, StoreError>> {
-        Pending::later(async { Err(Down::error()) })
-    }
-    fn delete(&self, _: &str) -> Pending<Result<bool, StoreError>> {
-        Pending::ready(Err(Down::error()))
-    }
-    fn touch(&self, _: &str, _: u64, _: Option<u64>) -> Pending<Result<bool, StoreError>> {
-        Pending::ready(Err(Down::error()))
-    }
-    fn len(&self, _: u64) -> Pending<Result<usize, StoreError>> {
-        Pending::ready(Err(Down::error()))
-    }
-    fn ids(&self, _: u64) -> Pending<Result<Vec<String>, StoreError>> {
-        Pending::ready(Err(Down::error()))
-    }
-    fn clear(&self) -> Pending<Result<(), StoreError>> {
-        Pending::ready(Err(Down::error()))
-    }
-    fn owned_by(&self, _: &str, _: u64) -> Pending<Result<Vec<String>, StoreError>> {
-        Pending::ready(Err(Down::error()))
-    }
-    fn revoke_owner(&self, _: &str) -> Pending<Result<usize, StoreError>> {
-        Pending::ready(Err(Down::error()))
-    }
 }
 
 #[tokio::test]

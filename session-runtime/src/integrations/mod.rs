@@ -3,7 +3,15 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `axum.rs` | [`SessionLayer`](crate::axum::SessionLayer) and the `Session<T>` extractor (feature `axum`) |
+//! | `slot.rs` | the per-request slot every integration shares: extraction, write-back, the response |
+//! | `tower.rs` | [`SessionLayer`](crate::tower::SessionLayer) for any tower server (feature `tower`) |
+//! | `axum.rs` | the `Session<T>` extractor for axum (feature `axum`) |
+
+#[cfg(feature = "tower")]
+mod slot;
+
+#[cfg(feature = "tower")]
+pub mod tower;
 
 #[cfg(feature = "axum")]
 pub mod axum;
