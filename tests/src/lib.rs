@@ -17,9 +17,17 @@
 //!
 //! * [`store`]: a store that is down ([`store::Down`]), for failure tests.
 //!
-//! The node harness and `redis-server` must be installed
-//! (`scripts/setup.sh`); the tests that need them fail, not skip, without.
+//! * [`browser`]: real headless Chromium ([`browser::Browser`]), driven
+//!   through its own `chromedriver` with the W3C `WebDriver` protocol: open
+//!   pages, find elements by CSS selector, type, click, read the text, the
+//!   URL and the cookies, take screenshots (kept under
+//!   [`browser::screenshot_dir`], `target/screenshots/`).
+//!
+//! The node harness, `redis-server`, `chromium` and `chromedriver` must be
+//! installed (`scripts/setup.sh`); the tests that need them fail, not skip,
+//! without.
 
+pub mod browser;
 pub mod http;
 pub mod node;
 pub mod redis;
