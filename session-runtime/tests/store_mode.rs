@@ -269,7 +269,11 @@ fn a_save_writes_only_the_fields_that_changed() {
     let created = env.store.last_save.lock().unwrap().take().unwrap();
     let mut keys: Vec<&str> = created.set.iter().map(|(k, _)| k.as_str()).collect();
     keys.sort_unstable();
-    assert_eq!(keys, ["notice", "theme", "user", "visits"], "a new session is written whole");
+    assert_eq!(
+        keys,
+        ["notice", "theme", "user", "visits"],
+        "a new session is written whole"
+    );
 
     let (mut next, _) = env.load(&token);
     next.set_visits(2);

@@ -155,6 +155,7 @@ async fn the_counter_is_exact_under_16_concurrent_clients() {
 /// that does not touch the session none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_round_trip_each_way() {
+    const N: u64 = 50;
     let redis = RedisServer::start();
     let config = SessionConfig::<login::Auth>::new(Key::derive(SECRET).unwrap())
         .with_store(store(&redis).await);
@@ -173,7 +174,6 @@ async fn one_round_trip_each_way() {
     let counting = jar_client(&jar());
     send(counting.get(counter_server.url("/"))).await;
 
-    const N: u64 = 50;
     let delta = |before: (u64, u64)| {
         let after = calls(&redis);
         (after.0 - before.0, after.1 - before.1)
