@@ -22,8 +22,9 @@
 //!     answer), for what HTTP and the clients cost by themselves;
 //! * opens N clients per app (N from `BENCH_CLIENTS`, default `16,64`),
 //!   each a reqwest client of its own (its own connection pool, keep-alive)
-//!   with a session of its own (created by a first `/update`, so the
-//!   counter is 1), sending its cookie by hand (no cookie jar);
+//!   with a session of its own (created by a first request to `/open`,
+//!   which sets the counter to 1), sending its cookie by hand (no cookie
+//!   jar);
 //! * for each N and case (read, update), runs ours, the peer and the floor
 //!   in turn, `BENCH_ROUNDS` rounds (default 5; the order reverses from
 //!   round to round), each run `BENCH_SECONDS` long (default 2) after a
@@ -49,11 +50,15 @@
 //! the layers themselves.
 //!
 //! Other settings: `BENCH_PEER_POOL`, the size of the peer's fred pool
-//! (default 6, as in the store's documentation); for profiling one side,
+//! (default 6, as in the store's documentation); `BENCH_PAYLOAD`, bytes of
+//! a second session field that new sessions get and the handlers never
+//! touch (default 0: no such field), to see what writing the whole record
+//! costs the peer; for profiling one side,
 //! `BENCH_ONLY=ours|peer|bare` (comma-separated) and
 //! `BENCH_CASES=read|update` (then no tables, only a line per run).
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use axum::Router;
@@ -68,20 +73,48 @@ use session_tests::http::{SECRET, Server, TIMEOUT, serve};
 use session_tests::redis::RedisServer;
 use tower_sessions_redis_store::fred::prelude::{ClientLike as _, Config, Pool, ReconnectPolicy};
 
-/// Our schema: one counter.
+/// Our schema: a counter, and a field the handlers never touch that holds
+/// `BENCH_PAYLOAD` bytes (none by default: then it is not stored at all).
 #[derive(Session)]
 #[session(cookie = "counter")]
 struct Counter {
     #[session(default)]
     count: u32,
+    profile: Option<String>,
+}
+
+/// What a new session's untouched field holds (`BENCH_PAYLOAD` bytes).
+static PAYLOAD: OnceLock<String> = OnceLock::new();
+
+fn payload() -> &'static str {
+    PAYLOAD.get().map_or("", String::as_str)
 }
 
 /// tower-sessions' default lifetime of a record, given to ours as well, so
 /// that both write an expiry with every save.
 const MAX_AGE: Duration = Duration::from_hours(14 * 24);
 
-/// The peer's key of the counter.
+/// The peer's keys of the counter and the untouched field.
 const COUNT: &str = "count";
+const PROFILE: &str = "profile";
+
+/// A new session: the counter at 1, and the payload.
+async fn ours_open(mut session: Session<Counter>) -> &'static str {
+    session.set_count(1);
+    if !payload().is_empty() {
+        session.set_profile(payload());
+    }
+    "1"
+}
+
+async fn peer_open(session: tower_sessions::Session) -> Result<&'static str, StatusCode> {
+    let error = |_| StatusCode::INTERNAL_SERVER_ERROR;
+    session.insert(COUNT, 1u32).await.map_err(error)?;
+    if !payload().is_empty() {
+        session.insert(PROFILE, payload()).await.map_err(error)?;
+    }
+    Ok("1")
+}
 
 async fn ours_read(session: Session<Counter>) -> String {
     session.count().to_string()
@@ -126,6 +159,7 @@ async fn ours(redis: &RedisServer) -> Router {
         .with_max_age(MAX_AGE)
         .with_store(store);
     Router::new()
+        .route("/open", get(ours_open))
         .route("/read", get(ours_read))
         .route("/update", get(ours_update))
         .layer(SessionLayer::new(config))
@@ -141,6 +175,7 @@ async fn peer(redis: &RedisServer, pool_size: usize) -> Router {
     pool.wait_for_connect().await.expect("fred connects");
     let store = tower_sessions_redis_store::RedisStore::new(pool);
     Router::new()
+        .route("/open", get(peer_open))
         .route("/read", get(peer_read))
         .route("/update", get(peer_update))
         .layer(tower_sessions::SessionManagerLayer::new(store))
@@ -224,7 +259,7 @@ impl User {
             .build()
             .expect("an HTTP client");
         let response = http
-            .get(server.url(Case::Update.path()))
+            .get(server.url("/open"))
             .send()
             .await
             .expect("the first request");
@@ -473,6 +508,8 @@ struct Settings {
     /// Only these sides (for profiling one of them; no tables then).
     only: Option<Vec<Side>>,
     cases: Vec<Case>,
+    /// Bytes in each session's untouched field.
+    payload: usize,
 }
 
 impl Settings {
@@ -494,6 +531,7 @@ impl Settings {
             rounds: var("BENCH_ROUNDS", 5),
             duration: Duration::from_secs_f64(var("BENCH_SECONDS", 2.0)),
             peer_pool: var("BENCH_PEER_POOL", 6),
+            payload: var("BENCH_PAYLOAD", 0),
             cases: std::env::var("BENCH_CASES")
                 .unwrap_or_else(|_| "read,update".to_owned())
                 .split(',')
@@ -524,6 +562,7 @@ fn main() {
     // `cargo bench` passes `--bench`; a filter or other flags mean nothing
     // here.
     let settings = Settings::from_env();
+    PAYLOAD.set("x".repeat(settings.payload)).expect("set once");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -627,8 +666,8 @@ async fn bench(settings: &Settings) {
 fn report(settings: &Settings, results: &BTreeMap<(usize, Case, Side), Tally>) {
     let tally = |n, case, side| &results[&(n, case, side)];
     println!(
-        "\n`cargo bench -p session-tests --features redis-bench --bench redis`: {} rounds of {:?} per app and case, medians; peer fred pool of {}\n",
-        settings.rounds, settings.duration, settings.peer_pool
+        "\n`cargo bench -p session-tests --features redis-bench --bench redis`: {} rounds of {:?} per app and case, medians; peer fred pool of {}; untouched payload {} bytes\n",
+        settings.rounds, settings.duration, settings.peer_pool, settings.payload
     );
     println!(
         "| clients | case | ours (req/s) | tower-sessions + redis-store (req/s) | ours/peer | ours/peer per round (min–max) | no session layer (req/s) |"
