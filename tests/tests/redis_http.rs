@@ -158,6 +158,7 @@ const N: u64 = 50;
 /// that does not touch the session none.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_round_trip_each_way() {
+    const N: u64 = 50;
     let redis = RedisServer::start();
     let config = SessionConfig::<login::Auth>::new(Key::derive(SECRET).unwrap())
         .with_store(store(&redis).await);
