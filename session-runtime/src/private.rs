@@ -113,6 +113,8 @@ pub fn load<T: SessionSchema>(
 /// `Session<Schema>`: impls for a projection would overlap across crates.
 pub use crate::__session_impl_extractor as impl_extractor;
 #[cfg(feature = "axum")]
+pub use crate::integrations::axum::Extractable;
+#[cfg(feature = "axum")]
 pub use axum_core::extract::FromRequestParts;
 #[cfg(feature = "axum")]
 pub use http::request::Parts;

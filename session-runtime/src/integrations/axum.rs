@@ -100,7 +100,7 @@ pub struct SessionLayer<T> {
     transport: Arc<Transport<T>>,
 }
 
-impl<T: SessionSchema> SessionLayer<T> {
+impl<T: SessionSchema + Send + Sync> SessionLayer<T> {
     /// A layer for sessions configured by `config`, carried as
     /// [`Transport::new`] carries them.
     pub fn new(config: SessionConfig<T>) -> Self {
@@ -175,7 +175,7 @@ impl<S: fmt::Debug, T> fmt::Debug for SessionService<S, T> {
 impl<S, T, B> Service<Request<B>> for SessionService<S, T>
 where
     S: Service<Request<B>, Response = Response>,
-    T: SessionSchema,
+    T: SessionSchema + Send + Sync,
 {
     type Response = Response;
     type Error = S::Error;
@@ -218,7 +218,7 @@ pin_project_lite::pin_project! {
 impl<F, E, T> Future for ResponseFuture<F, T>
 where
     F: Future<Output = Result<Response, E>>,
-    T: SessionSchema,
+    T: SessionSchema + Send + Sync,
 {
     type Output = Result<Response, E>;
 
@@ -252,7 +252,7 @@ impl<F, T> fmt::Debug for ResponseFuture<F, T> {
 }
 
 /// Starts saving the slot's session, if it was ever extracted and is back.
-fn start_save<T: SessionSchema>(
+fn start_save<T: SessionSchema + Send + Sync>(
     mut shared: Arc<Shared<T>>,
 ) -> Option<Pending<Result<Option<HeaderValue>, SaveError>>> {
     // Usually the last reference by now (the request's extensions and the
@@ -266,7 +266,7 @@ fn start_save<T: SessionSchema>(
 }
 
 /// Never extracted: nothing to do. Still out (moved into a task): not saved.
-fn save_slot<T: SessionSchema>(
+fn save_slot<T: SessionSchema + Send + Sync>(
     transport: &Transport<T>,
     slot: &Slot<T>,
 ) -> Option<Pending<Result<Option<HeaderValue>, SaveError>>> {
@@ -335,7 +335,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<T: SessionSchema> WriteBack<T> for Shared<T> {
+impl<T: SessionSchema + Send + Sync> WriteBack<T> for Shared<T> {
     fn write_back(&self, state: &mut SessionState<T>) {
         let mut slot = lock(&self.slot);
         match slot.state.as_mut() {
@@ -355,7 +355,9 @@ impl<T: SessionSchema> WriteBack<T> for Shared<T> {
 /// # Errors
 /// [`SessionRejection::MissingLayer`] when no `SessionLayer<T>` wraps the
 /// route, [`SessionRejection::Store`] when the store failed.
-pub async fn from_parts<T: SessionSchema>(parts: &Parts) -> Result<Session<T>, SessionRejection> {
+pub async fn from_parts<T: SessionSchema<Fields: Send> + Send + Sync>(
+    parts: &Parts,
+) -> Result<Session<T>, SessionRejection> {
     let handle = parts
         .extensions
         .get::<Handle<T>>()
@@ -443,6 +445,29 @@ impl IntoResponse for SessionRejection {
     }
 }
 
+/// A schema whose sessions can be extracted (`T: SessionSchema + Send +
+/// Sync`), written with the extractor's state type `S` and without
+/// supertraits, so that the bound of the generated extractor names a
+/// parameter and is checked where the extractor is used, not where it is
+/// generated: a schema that is not `Send + Sync` then gets its one error
+/// on the field's type, from the derive.
+pub trait Extractable<S> {
+    /// [`from_parts`], as a `Send` future.
+    fn extract(
+        parts: &mut Parts,
+    ) -> impl Future<Output = Result<Session<Self>, SessionRejection>> + Send + '_
+    where
+        Self: SessionSchema;
+}
+
+impl<T: SessionSchema<Fields: Send> + Send + Sync, S> Extractable<S> for T {
+    fn extract(
+        parts: &mut Parts,
+    ) -> impl Future<Output = Result<Session<T>, SessionRejection>> + Send + '_ {
+        from_parts::<T>(parts)
+    }
+}
+
 /// Implements axum's `FromRequestParts` for `Session<$schema>`.
 ///
 /// `#[derive(Session)]` calls it; the expansion is empty unless the runtime's
@@ -451,7 +476,10 @@ impl IntoResponse for SessionRejection {
 #[macro_export]
 macro_rules! __session_impl_extractor {
     ($schema:ty, $fields:ty) => {
-        impl<__S: ::core::marker::Sync> $crate::__private::FromRequestParts<__S> for $fields {
+        impl<__S: ::core::marker::Sync> $crate::__private::FromRequestParts<__S> for $fields
+        where
+            $schema: $crate::__private::Extractable<__S>,
+        {
             type Rejection = $crate::axum::SessionRejection;
 
             fn from_request_parts(
@@ -459,7 +487,7 @@ macro_rules! __session_impl_extractor {
                 _state: &__S,
             ) -> impl ::core::future::Future<Output = ::core::result::Result<Self, Self::Rejection>>
             + ::core::marker::Send {
-                $crate::axum::from_parts::<$schema>(parts)
+                <$schema as $crate::__private::Extractable<__S>>::extract(parts)
             }
         }
     };

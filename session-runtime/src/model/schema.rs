@@ -30,7 +30,7 @@ pub struct Schema {
 /// which is all the model needs of it. The derive implements it (with
 /// [`SessionData`](crate::SessionData)); it is not a stable API.
 #[doc(hidden)]
-pub trait SessionData: Sized + Send + Sync + 'static {
+pub trait SessionData: Sized + 'static {
     /// The static description of the fields.
     const SCHEMA: Schema;
 
@@ -62,8 +62,9 @@ pub trait SessionData: Sized + Send + Sync + 'static {
     note = "mark the field that names the signed-in user with `#[session(owner)]`; it must be an `Option<_>`"
 )]
 pub trait SessionOwner: SessionData {
-    /// The owner field's type (`T` of its `Option<T>`).
-    type Owner: SessionValue;
+    /// The owner field's type (`T` of its `Option<T>`); a [`SessionValue`]
+    /// (the derive checks it on the field).
+    type Owner;
 }
 
 /// A type that can be stored in a session: anything serde can write and read back.

@@ -17,9 +17,7 @@ pub trait SessionSchema: SessionData {
 
 /// The generated session type: the typed accessors over a [`SessionState`].
 #[doc(hidden)]
-pub trait SessionFields<T>:
-    Deref<Target = SessionState<T>> + DerefMut + Sized + Send + Sync + 'static
-{
+pub trait SessionFields<T>: Deref<Target = SessionState<T>> + DerefMut + Sized + 'static {
     /// Wraps the state.
     fn from_inner(state: SessionState<T>) -> Self;
     /// Unwraps the state.
