@@ -1,5 +1,7 @@
 //! PARSE: the shape of the input (a struct with named fields) and its attributes.
 
+use std::collections::HashSet;
+
 use quote::format_ident;
 use syn::{Data, DeriveInput, Fields, GenericArgument, Ident, LitStr, PathArguments, Type};
 
@@ -69,9 +71,17 @@ impl<'a> Input<'a> {
                 return None;
             }
         };
+        let mut seen = HashSet::new();
         let fields = named
             .named
             .iter()
+            // A field declared twice is rustc's error (E0124), reported on
+            // the second declaration; the schema keeps the first, as rustc
+            // does, so that nothing here adds to it.
+            .filter(|field| {
+                let ident = field.ident.as_ref().expect("named fields have idents");
+                seen.insert(ident.to_string().trim_start_matches("r#").to_owned())
+            })
             .map(|field| Field {
                 original: field,
                 ident: field.ident.as_ref().expect("named fields have idents"),
@@ -186,9 +196,22 @@ impl Field<'_> {
     }
 }
 
-/// `T` for a type written `Option<T>` (also `std::option::Option<T>`).
+/// The type itself, without the invisible groups a `macro_rules!` `$ty:ty`
+/// fragment wraps it in, and without parentheses: what the user wrote.
+pub(crate) fn peel(ty: &Type) -> &Type {
+    match ty {
+        Type::Group(group) => peel(&group.elem),
+        Type::Paren(paren) => peel(&paren.elem),
+        _ => ty,
+    }
+}
+
+/// `T` for a type written `Option<T>` (also `std::option::Option<T>`, and
+/// through a `macro_rules!` fragment).
 fn option_inner(ty: &Type) -> Option<&Type> {
-    let Type::Path(path) = ty else { return None };
+    let Type::Path(path) = peel(ty) else {
+        return None;
+    };
     if path.qself.is_some() {
         return None;
     }

@@ -56,18 +56,24 @@ impl<T> Setting<T> {
 #[derive(Default)]
 pub(crate) struct Container {
     pub(crate) cookie: Setting<LitStr>,
-    pub(crate) max_age: Setting<u64>,
-    pub(crate) idle_timeout: Setting<u64>,
+    pub(crate) max_age: Setting<Lifetime>,
+    pub(crate) idle_timeout: Setting<Lifetime>,
     pub(crate) rename_all: Setting<RenameRule>,
     pub(crate) krate: Setting<syn::Path>,
+}
+
+/// A lifetime in whole seconds, and the literal it was written as.
+pub(crate) struct Lifetime {
+    pub(crate) secs: u64,
+    pub(crate) lit: LitStr,
 }
 
 /// What `#[session(default ...)]` asked for.
 pub(crate) enum DefaultValue {
     /// `default`: `Default::default()`.
     Trait,
-    /// `default = "path"`: `path()`.
-    Path(syn::ExprPath),
+    /// `default = "path"`: `path()`; the literal, for errors.
+    Path(syn::ExprPath, LitStr),
 }
 
 /// `#[session(...)]` on a field.
@@ -83,6 +89,7 @@ pub(crate) struct Field {
 impl Container {
     pub(crate) fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = Self::default();
+        serde_attrs(cx, attrs, Level::Container);
         for item in items(cx, attrs) {
             let key = &item.key;
             match key.to_string().as_str() {
@@ -93,12 +100,14 @@ impl Container {
                     }
                 }
                 which @ ("max_age" | "idle_timeout") => {
-                    let Some(lit) = string_value(cx, &item) else {
+                    let Some(lit) = duration_value(cx, &item) else {
                         continue;
                     };
                     match duration::parse(&lit.value()) {
-                        Ok(secs) if which == "max_age" => out.max_age.set(cx, key, secs),
-                        Ok(secs) => out.idle_timeout.set(cx, key, secs),
+                        Ok(secs) if which == "max_age" => {
+                            out.max_age.set(cx, key, Lifetime { secs, lit });
+                        }
+                        Ok(secs) => out.idle_timeout.set(cx, key, Lifetime { secs, lit }),
                         Err(message) => cx.error_spanned_by(&lit, message),
                     }
                 }
@@ -141,6 +150,7 @@ impl Container {
 impl Field {
     pub(crate) fn from_attrs(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = Self::default();
+        serde_attrs(cx, attrs, Level::Field);
         for item in items(cx, attrs) {
             let key = &item.key;
             match key.to_string().as_str() {
@@ -158,11 +168,8 @@ impl Field {
                         continue;
                     };
                     match lit.parse::<syn::ExprPath>() {
-                        Ok(path) => out.default.set(cx, key, DefaultValue::Path(path)),
-                        Err(_) => cx.error_spanned_by(
-                            &lit,
-                            "`default` takes the path of a function, e.g. `default = \"default_role\"`",
-                        ),
+                        Ok(path) => out.default.set(cx, key, DefaultValue::Path(path, lit)),
+                        Err(_) => cx.error_spanned_by(&lit, default_path_error(&lit.value())),
                     }
                 }
                 "flash" => flag(cx, &item, &mut out.flash),
@@ -345,4 +352,152 @@ fn check_cookie_name(cx: &Ctxt, lit: &LitStr) {
             format!("invalid cookie name `{name}`: it cannot contain {c:?}; use letters, digits, `-`, `_` and `.`"),
         );
     }
+}
+
+/// `default = "..."` that does not parse as a path.
+fn default_path_error(text: &str) -> String {
+    let trimmed = text.trim();
+    match trimmed.strip_suffix("()") {
+        Some(path) if syn::parse_str::<syn::ExprPath>(path).is_ok() => format!(
+            "`default` takes the path of a function, without the call: write `default = \"{path}\"`"
+        ),
+        _ => {
+            "`default` takes the path of a function `fn() -> T`, e.g. `default = \"default_role\"`"
+                .to_owned()
+        }
+    }
+}
+
+/// The string literal after `max_age =` or `idle_timeout =`; a number gets
+/// the duration it most likely meant (seconds).
+fn duration_value(cx: &Ctxt, item: &Item) -> Option<LitStr> {
+    let key = &item.key;
+    if let Some((_, tokens)) = &item.value
+        && let Ok(lit) = syn::parse2::<Lit>(tokens.clone())
+        && matches!(lit, Lit::Int(_) | Lit::Float(_))
+    {
+        let meant = match &lit {
+            Lit::Int(int) => int
+                .base10_parse::<u64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(|n| format!(" (`{key} = \"{}\"` for {n} seconds)", duration::format(n))),
+            _ => None,
+        }
+        .unwrap_or_default();
+        cx.error_spanned_by(
+            tokens,
+            format!(
+                "`{key}` takes a duration string, not a number{meant}; {}",
+                duration::GRAMMAR
+            ),
+        );
+        return None;
+    }
+    string_value(cx, item)
+}
+
+/// Where a `#[serde(...)]` sits.
+#[derive(Clone, Copy, PartialEq)]
+enum Level {
+    Container,
+    Field,
+}
+
+/// `#[serde(...)]` on a schema configures nothing of the session (and is
+/// ignored when serde's derive is also there): each item is an error that
+/// names the `#[session(...)]` to write instead. `serde` is a helper
+/// attribute of the derive, so this is reported here, on the item.
+fn serde_attrs(cx: &Ctxt, attrs: &[Attribute], level: Level) {
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let Meta::List(list) = &attr.meta else {
+            cx.error_spanned_by(
+                attr,
+                "serde attributes do not configure a session; use `#[session(...)]`",
+            );
+            continue;
+        };
+        let parser = |input: ParseStream<'_>| {
+            while !input.is_empty() {
+                let key = input.call(Ident::parse_any)?;
+                let mut item = key.to_token_stream();
+                let mut value = None;
+                if input.peek(Token![=]) {
+                    item.extend([input.parse::<TokenTree>()?]);
+                    let tokens = skip_to_comma(input)?;
+                    value = syn::parse2::<LitStr>(tokens.clone()).ok();
+                    item.extend(tokens);
+                } else if !input.is_empty() && !input.peek(Token![,]) {
+                    item.extend(skip_to_comma(input)?);
+                }
+                cx.error_spanned_by(item, serde_message(level, &key, value.as_ref()));
+                if !input.is_empty() {
+                    input.parse::<Token![,]>()?;
+                }
+            }
+            Ok(())
+        };
+        if let Err(e) = parser.parse2(list.tokens.clone()) {
+            cx.push(e);
+        }
+    }
+}
+
+/// What to write instead of `#[serde(key ...)]`.
+fn serde_message(level: Level, key: &Ident, value: Option<&LitStr>) -> String {
+    let given = |default: &str| value.map_or_else(|| default.to_owned(), LitStr::value);
+    match (level, key.to_string().as_str()) {
+        (Level::Field, "rename") => format!(
+            "`#[serde(rename)]` does not rename a session key; write `#[session(rename = \"{}\")]`",
+            given("...")
+        ),
+        (Level::Field, "default") => match value {
+            Some(path) => format!(
+                "`#[serde(default)]` has no effect on a session field; write `#[session(default = \"{}\")]`",
+                path.value()
+            ),
+            None => "`#[serde(default)]` has no effect on a session field; write `#[session(default)]`".to_owned(),
+        },
+        (Level::Field, "skip" | "skip_serializing" | "skip_deserializing") => format!(
+            "`#[serde({key})]` does not keep a field out of the session; write `#[session(skip)]`"
+        ),
+        (Level::Field, "alias") => {
+            "`#[serde(alias)]` has no effect on a session field: a field has one session key; set it with `#[session(rename = \"...\")]`"
+                .to_owned()
+        }
+        (Level::Field, _) => format!(
+            "`#[serde({key})]` has no effect on a session field: each field is stored with its type's own `Serialize` and `Deserialize`; put the attribute on that type (a newtype) instead"
+        ),
+        (Level::Container, "rename_all") => format!(
+            "`#[serde(rename_all)]` does not rename session keys; write `#[session(rename_all = \"{}\")]`",
+            given("...")
+        ),
+        (Level::Container, _) => format!(
+            "`#[serde({key})]` does not configure a session; `#[derive(Session)]` takes `#[session(cookie, max_age, idle_timeout, rename_all, crate)]`"
+        ),
+    }
+}
+
+/// A later `#[derive(..., Session, ...)]` on the same item: the derive would
+/// run twice. Only visible from the first of two separate attributes.
+pub(crate) fn derived_again(attrs: &[Attribute]) -> Option<syn::Path> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("derive"))
+        .find_map(|attr| {
+            let mut found = None;
+            let _ = attr.parse_nested_meta(|meta| {
+                if found.is_none()
+                    && meta
+                        .path
+                        .segments
+                        .last()
+                        .is_some_and(|s| s.ident == "Session")
+                {
+                    found = Some(meta.path.clone());
+                }
+                Ok(())
+            });
+            found
+        })
 }

@@ -3,26 +3,53 @@
 //! is wrapped in (serde's `dummy.rs`).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
+use syn::ext::IdentExt as _;
+use syn::{DeriveInput, Ident};
 
-/// The path of the runtime crate: `::session_runtime`, or what
-/// `#[session(crate = "...")]` names.
-pub(crate) struct Runtime(TokenStream);
+/// Where generated code finds the runtime's `__private`: at
+/// `::session_runtime::__private`, or, with `#[session(crate = "path")]`,
+/// through one import of `path::__private` beside the struct. A path where
+/// the runtime is not then fails once, on that import, on the user's
+/// literal; every use of the import after a failed one is silent.
+pub(crate) struct Runtime {
+    private: TokenStream,
+    import: Option<TokenStream>,
+}
 
 impl Runtime {
-    pub(crate) fn new(krate: Option<&syn::Path>) -> Self {
-        Self(krate.map_or_else(|| quote!(::session_runtime), |path| quote!(#path)))
-    }
-
-    /// The runtime's public root.
-    pub(crate) fn path(&self) -> &TokenStream {
-        &self.0
+    pub(crate) fn new(node: &DeriveInput, krate: Option<&syn::Path>) -> Self {
+        let Some(path) = krate else {
+            return Self {
+                private: quote!(::session_runtime::__private),
+                import: None,
+            };
+        };
+        // At the literal, like the path's own segments (`LitStr::parse`),
+        // so that the import's one error is there.
+        let at = path
+            .segments
+            .last()
+            .map_or_else(proc_macro2::Span::call_site, |s| s.ident.span());
+        let alias = format_ident!("__session_runtime_{}", node.ident.unraw(), span = at);
+        let private = Ident::new("__private", at);
+        Self {
+            import: Some(quote! {
+                #[allow(unused_imports)]
+                use #path::#private as #alias;
+            }),
+            private: quote!(#alias),
+        }
     }
 
     /// `<runtime>::__private`, all generated code calls.
     pub(crate) fn private(&self) -> TokenStream {
-        let path = &self.0;
-        quote!(#path::__private)
+        self.private.clone()
+    }
+
+    /// The import `private` names, if any; emitted once, beside the struct.
+    pub(crate) fn import(&self) -> Option<&TokenStream> {
+        self.import.as_ref()
     }
 }
 

@@ -3,28 +3,42 @@
 
 use proc_macro2::{Group, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
+use syn::ext::IdentExt as _;
 use syn::spanned::Spanned as _;
 use syn::{DeriveInput, Ident, Type};
 
-use crate::ast::{Field, Input};
+use crate::ast::{Field, Input, peel};
 use crate::attr::{self, DefaultValue};
 use crate::check;
 use crate::ctxt::Ctxt;
 use crate::dummy::{Runtime, wrap_in_const};
 use crate::fallback;
+use crate::misuse;
 
 pub(crate) fn derive(node: &DeriveInput) -> TokenStream {
+    // A second `#[derive(Session)]` below this one: it generates the
+    // schema; this one only says so (its output would clash everywhere).
+    if let Some(again) = attr::derived_again(&node.attrs) {
+        return syn::Error::new_spanned(
+            again,
+            format!(
+                "`Session` is derived twice for `{}`; remove this `#[derive(Session)]`",
+                node.ident
+            ),
+        )
+        .to_compile_error();
+    }
     let cx = Ctxt::new();
     let attrs = attr::Container::from_attrs(&cx, &node.attrs);
     // The runtime path is settled once, from the parsed attributes.
-    let rt = Runtime::new(attrs.krate.get());
+    let rt = Runtime::new(node, attrs.krate.get());
     let input = Input::from_syn(&cx, node, attrs);
     if let Some(input) = &input {
         check::check(&cx, input);
     }
     match (cx.check(), input) {
         (Ok(()), Some(input)) => generate(&rt, &input),
-        (Err(errors), _) => fallback::expand(&rt, node, &errors),
+        (Err(errors), input) => fallback::expand(&rt, node, input.as_ref(), &errors),
         (Ok(()), None) => unreachable!("a shape error is always reported"),
     }
 }
@@ -33,7 +47,7 @@ pub(crate) fn derive(node: &DeriveInput) -> TokenStream {
 /// `Session<App>` names. It carries the span of the struct's name, so that
 /// "method not found for this struct" points at the user's `struct App`.
 pub(crate) fn session_type_ident(node: &DeriveInput) -> Ident {
-    format_ident!("{}Session", node.ident, span = node.ident.span())
+    format_ident!("{}Session", node.ident.unraw(), span = node.ident.span())
 }
 
 fn generate(rt: &Runtime, input: &Input<'_>) -> TokenStream {
@@ -55,11 +69,87 @@ fn generate(rt: &Runtime, input: &Input<'_>) -> TokenStream {
         }
     });
 
-    let defaults = input.fields.iter().map(|f| {
-        let name = f.ident;
-        let value = default_value(&p, f);
-        quote!(#name: #value)
-    });
+    let ladders = stored
+        .iter()
+        .enumerate()
+        .map(|(i, f)| ladder(&p, i, f))
+        .chain(
+            input
+                .fields
+                .iter()
+                .filter(|f| f.is_skipped() && !has_default_path(f))
+                .enumerate()
+                .map(|(i, f)| skipped_ladder(&p, i, f)),
+        );
+    let accessors = stored
+        .iter()
+        .enumerate()
+        .map(|(i, f)| accessors(&p, input, i, f, Bodies::Real));
+    let misuse = misuse::stubs(&p, input, &fields_ty);
+    let decl = session_type_decl(rt, input.node, &fields_ty);
+    let session_impls = session_type_impls(&p, input.node, &fields_ty);
+
+    let data_impl = data_impl(&p, input, &fields_ty, &stored, &schema);
+    let body = quote! {
+        #[allow(unused_imports)]
+        use #p::{
+            FieldTypeOk as _, NoDefault as _, NotDeserialize as _, NotSend as _,
+            NotSerialize as _, NotSync as _,
+        };
+
+        #data_impl
+
+        #owner_impl
+
+        #[automatically_derived]
+        impl #fields_ty {
+            #(#ladders)*
+        }
+
+        #misuse
+
+        #session_impls
+    };
+    let wrapped = wrap_in_const(&body);
+    // The accessors sit beside the type, not inside the `const _`, so that
+    // rustc names them `AppSession::set_user` in its messages.
+    let import = rt.import();
+    quote! {
+        #import
+
+        #decl
+
+        #[automatically_derived]
+        #[allow(non_snake_case, unused_qualifications, unreachable_pub, clippy::all, clippy::pedantic)]
+        impl #fields_ty {
+            #(#accessors)*
+        }
+
+        #wrapped
+    }
+}
+
+/// `impl SessionData`: the schema, a new session's values, and each
+/// field's presence, key and codec by ordinal.
+fn data_impl(
+    p: &TokenStream,
+    input: &Input<'_>,
+    fields_ty: &Ident,
+    stored: &[&Field<'_>],
+    schema: &TokenStream,
+) -> TokenStream {
+    let ident = &input.node.ident;
+    let mut skipped = 0;
+    let mut ordinal = 0;
+    let defaults: Vec<TokenStream> = input
+        .fields
+        .iter()
+        .map(|f| {
+            let name = f.ident;
+            let value = default_value(p, fields_ty, f, &mut ordinal, &mut skipped);
+            quote!(#name: #value)
+        })
+        .collect();
     let present = stored.iter().enumerate().map(|(i, f)| {
         let name = f.ident;
         if f.option_inner.is_some() {
@@ -72,71 +162,41 @@ fn generate(rt: &Runtime, input: &Input<'_>) -> TokenStream {
         let key = f.key(&input.attrs).0;
         quote!(#key => #p::Some(#i))
     });
-    let (codecs, encode_arms, decode_arms) = codec_items(&p, ident, &fields_ty, &stored);
-    let accessors = stored
-        .iter()
-        .enumerate()
-        .map(|(i, f)| accessors(&p, input, i, f));
-    let decl = session_type_decl(rt, input.node, &fields_ty);
-    let session_impls = session_type_impls(&p, input.node, &fields_ty);
-
-    let body = quote! {
-        #[automatically_derived]
-        impl #p::SessionData for #ident {
-            const SCHEMA: #p::Schema = #schema;
-
-            fn new_default() -> Self {
-                Self { #(#defaults),* }
-            }
-
-            fn present_fields(&self) -> #p::FieldBits {
-                0 #(#present)*
-            }
-
-            fn field_index(__key: &str) -> #p::Option<usize> {
-                match __key {
-                    #(#index_arms,)*
-                    _ => #p::None,
-                }
-            }
-
-            fn encode_field(&self, __index: usize, __out: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> {
-                match __index {
-                    #(#encode_arms,)*
-                    _ => #p::Ok(()),
-                }
-            }
-
-            fn decode_field(&mut self, __index: usize, __json: &[u8]) -> #p::Option<usize> {
-                match __index {
-                    #(#decode_arms,)*
-                    _ => #p::None,
-                }
-            }
-        }
-
-        #owner_impl
-
-        #[automatically_derived]
-        impl #fields_ty {
-            #(#codecs)*
-        }
-
-        #session_impls
-    };
-    let wrapped = wrap_in_const(&body);
-    // The accessors sit beside the type, not inside the `const _`, so that
-    // rustc names them `AppSession::set_user` in its messages.
+    let (encode_arms, decode_arms) = codec_arms(fields_ty, stored);
     quote! {
-        #decl
-
         #[automatically_derived]
-        #[allow(non_snake_case, unused_qualifications, unreachable_pub, clippy::all, clippy::pedantic)]
-        impl #fields_ty {
-            #(#accessors)*
+    impl #p::SessionData for #ident {
+        const SCHEMA: #p::Schema = #schema;
+
+        fn new_default() -> Self {
+            Self { #(#defaults),* }
         }
 
-        #wrapped
+        fn present_fields(&self) -> #p::FieldBits {
+            0 #(#present)*
+        }
+
+        fn field_index(__key: &str) -> #p::Option<usize> {
+            match __key {
+                #(#index_arms,)*
+                _ => #p::None,
+            }
+        }
+
+        fn encode_field(&self, __index: usize, __out: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> {
+            match __index {
+                #(#encode_arms,)*
+                _ => #p::Ok(()),
+            }
+        }
+
+        fn decode_field(&mut self, __index: usize, __json: &[u8]) -> #p::Option<usize> {
+            match __index {
+                #(#decode_arms,)*
+                _ => #p::None,
+            }
+        }
+    }
     }
 }
 
@@ -158,8 +218,12 @@ fn schema_description(p: &TokenStream, input: &Input<'_>, stored: &[&Field<'_>])
         value.map_or_else(|| quote!(#p::None), |value| quote!(#p::Some(#value)))
     };
     let owner = optional(input.owner().map(|(index, _)| quote!(#index)));
-    let lifetime =
-        |secs: Option<&u64>| optional(secs.map(|secs| quote!(#p::Duration::from_secs(#secs))));
+    let lifetime = |lifetime: Option<&attr::Lifetime>| {
+        optional(lifetime.map(|l| {
+            let secs = l.secs;
+            quote!(#p::Duration::from_secs(#secs))
+        }))
+    };
     let max_age = lifetime(input.attrs.max_age.get());
     let idle_timeout = lifetime(input.attrs.idle_timeout.get());
     quote! {
@@ -184,7 +248,7 @@ pub(crate) fn session_type_decl(
 ) -> TokenStream {
     let ident = &node.ident;
     let vis = &node.vis;
-    let path = rt.path();
+    let p = rt.private();
     let doc = format!(
         " The session of [`{ident}`]: what `Session<{ident}>` names, generated by `#[derive(Session)]`."
     );
@@ -196,7 +260,7 @@ pub(crate) fn session_type_decl(
     // Spanned at the user's struct name: rustc's "method not found for this
     // struct" label then points at `struct App`, not at the derive.
     let decl = respan(
-        quote!(#vis struct #fields_ty(#path::__private::Box<#path::SessionState<#ident>>);),
+        quote!(#vis struct #fields_ty(#p::Box<#p::SessionState<#ident>>);),
         ident.span(),
     );
     quote! {
@@ -284,89 +348,107 @@ pub(crate) fn session_type_impls(
     }
 }
 
-/// The codec constants of the stored fields (associated constants of the
-/// session type), and the `encode_field` and
-/// `decode_field` match arms that call them.
-///
-/// Every trait bound on a field type is checked once, in one `const` per
-/// field spanned at the type: rustc then reports a missing `Serialize` or
-/// `Deserialize` once, on the user's type, instead of once per use.
-fn codec_items(
-    p: &TokenStream,
-    schema: &Ident,
-    fields_ty: &Ident,
-    stored: &[&Field<'_>],
-) -> (Vec<TokenStream>, Vec<TokenStream>, Vec<TokenStream>) {
-    let mut codecs = Vec::new();
+/// The `encode_field` and `decode_field` match arms: each calls the codec
+/// its field's ladder gave.
+fn codec_arms(fields_ty: &Ident, stored: &[&Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut encode_arms = Vec::new();
     let mut decode_arms = Vec::new();
     for (i, f) in stored.iter().enumerate() {
         let name = f.ident;
-        let codec = codec_ident(i);
-        let (encode, decode) = (codec_slot(f, 0), codec_slot(f, 1));
-        codecs.push(codec_const(p, schema, i, f));
-        encode_arms.push(quote!(#i => (#fields_ty::#codec.#encode)(&self.#name, __out)));
-        decode_arms.push(quote!(#i => (#fields_ty::#codec.#decode)(__json, &mut self.#name)));
+        let field = ladder_ident(i);
+        let codec = match Rules::of(f) {
+            Rules::Defaulted => quote!(#fields_ty::#field().0),
+            Rules::Stored => quote!(#fields_ty::#field()),
+        };
+        let (encode, decode) = if f.option_inner.is_some() {
+            (quote!(encode_option), quote!(decode_option))
+        } else {
+            (quote!(encode), quote!(decode))
+        };
+        encode_arms.push(quote!(#i => (#codec.#encode)(&self.#name, __out)));
+        decode_arms.push(quote!(#i => (#codec.#decode)(__json, &mut self.#name)));
     }
-    (codecs, encode_arms, decode_arms)
+    (encode_arms, decode_arms)
 }
 
-/// The name of field `index`'s codec constant (see `codec_const`).
-fn codec_ident(index: usize) -> Ident {
-    format_ident!("__SESSION_CODEC_{}", index, span = Span::mixed_site())
+/// Which ladder a stored field's type climbs (see the runtime's
+/// `model/rules.rs`).
+enum Rules {
+    /// `Send + Sync`, `Serialize`, `Deserialize`: an `Option` field (its
+    /// inner type), or a field with `default = "path"`.
+    Stored,
+    /// The same, then `Default`: a new session starts from it.
+    Defaulted,
 }
 
-/// `const __SESSION_CODEC_i = (encode, decode[, flash]);` for one stored
-/// field. The only place the field type meets `SessionValue`, spanned at
-/// the type, so a type serde cannot store is reported once per missing
-/// trait, on the user's type, with our `on_unimplemented` message.
-fn codec_const(p: &TokenStream, schema: &Ident, index: usize, f: &Field<'_>) -> TokenStream {
-    let codec = codec_ident(index);
-    let encode_ty =
-        |ty: &TokenStream| quote!(fn(&#ty, &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError>);
-    let decode_ty = |ty: &TokenStream| quote!(fn(&[u8], &mut #ty) -> #p::Option<usize>);
-    match f.option_inner {
-        Some(inner) if f.is_flash() => {
-            // Everything at `T` in `Option<T>`, so that the bounds of the
-            // codec and of `flash` land on the same tokens and rustc reports
-            // each missing trait once.
-            let at = inner.span();
-            let ty = respan(quote!(#p::Option<#inner>), at);
-            let (encode_ty, decode_ty) = (encode_ty(&ty), decode_ty(&ty));
-            let encode = quote_spanned!(at=> #p::encode::<#ty>);
-            let decode = quote_spanned!(at=> #p::decode::<#ty>);
-            let flash = quote_spanned!(at=> #p::flash::<#schema, #inner>);
-            let flash_ty = quote!(fn(&mut #p::SessionState<#schema>, usize, &#inner));
-            quote! {
-                #[doc(hidden)]
-                const #codec: (#flash_ty, #encode_ty, #decode_ty) = (#flash, #encode, #decode);
-            }
-        }
-        _ => {
-            let ty = f.ty;
-            let at = ty.span();
-            let (encode_ty, decode_ty) = (encode_ty(&quote!(#ty)), decode_ty(&quote!(#ty)));
-            let encode = quote_spanned!(at=> #p::encode::<#ty>);
-            let decode = quote_spanned!(at=> #p::decode::<#ty>);
-            quote! {
-                #[doc(hidden)]
-                const #codec: (#encode_ty, #decode_ty) = (#encode, #decode);
-            }
+/// Whether the field starts from `default = "path"`.
+fn has_default_path(f: &Field<'_>) -> bool {
+    matches!(f.attrs.default.get(), Some(DefaultValue::Path(..)))
+}
+
+impl Rules {
+    fn of(f: &Field<'_>) -> Self {
+        if f.option_inner.is_some() || has_default_path(f) {
+            Self::Stored
+        } else {
+            Self::Defaulted
         }
     }
 }
 
-/// Where encode (0) or decode (1) sits in a field's codec tuple: a flash
-/// field's tuple starts with `flash`, checked first so that rustc words a
-/// missing trait with our `SessionValue` message.
-fn codec_slot(f: &Field<'_>, which: usize) -> syn::Index {
-    let shift = usize::from(f.is_flash() && f.option_inner.is_some());
-    syn::Index::from(which + shift)
+/// The name of the function that gives stored field `index` its codec.
+fn ladder_ident(index: usize) -> Ident {
+    format_ident!("__SESSION_FIELD_{}", index, span = Span::mixed_site())
+}
+
+/// The name of the function that gives skipped field `index` its default.
+fn skipped_ident(index: usize) -> Ident {
+    format_ident!("__SESSION_SKIPPED_{}", index, span = Span::mixed_site())
+}
+
+/// `fn __SESSION_FIELD_i()`: the one place a stored field's type meets the
+/// rules, spanned at the type (the `T` of an `Option<T>`), so that a type
+/// breaking them gets one error there, for the first rule it breaks.
+fn ladder(p: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
+    let name = ladder_ident(index);
+    let ty = f.option_inner.unwrap_or(f.ty);
+    let at = ty.span();
+    let (out, call) = match Rules::of(f) {
+        Rules::Stored => (
+            quote!(#p::Codec<#ty>),
+            quote_spanned!(at=> (&&&&&#p::StoredField::<#ty>::new()).session_field::<#ty>()),
+        ),
+        Rules::Defaulted => (
+            quote!(#p::Defaulted<#ty>),
+            quote_spanned!(at=> (&&&&&&#p::DefaultedField::<#ty>::new()).session_field::<#ty>()),
+        ),
+    };
+    quote! {
+        #[inline]
+        fn #name() -> #out {
+            #call
+        }
+    }
+}
+
+/// `fn __SESSION_SKIPPED_i()`: the default of a skipped field, whose type
+/// only needs `Default`.
+fn skipped_ladder(p: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
+    let name = skipped_ident(index);
+    let ty = f.ty;
+    let call =
+        quote_spanned!(ty.span()=> (&&#p::SkippedField::<#ty>::new()).session_field::<#ty>());
+    quote! {
+        #[inline]
+        fn #name() -> fn() -> #ty {
+            #call
+        }
+    }
 }
 
 /// `tokens` with every span set to `span`, so that rustc reports a bound on
 /// them at the user's token rather than at `#[derive(Session)]`.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut tt| {
@@ -382,15 +464,55 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-fn default_value(p: &TokenStream, f: &Field<'_>) -> TokenStream {
-    match f.attrs.default.get() {
-        Some(DefaultValue::Path(path)) => quote_spanned!(path.span()=> #path()),
+/// A field's value in a new session. `ordinal` and `skipped` count the
+/// stored and the skipped fields without a path seen so far.
+fn default_value(
+    p: &TokenStream,
+    fields_ty: &Ident,
+    f: &Field<'_>,
+    ordinal: &mut usize,
+    skipped: &mut usize,
+) -> TokenStream {
+    let value = match f.attrs.default.get() {
+        Some(DefaultValue::Path(path, lit)) => {
+            let key = f.attrs.default.key.as_ref().expect("set with its key");
+            default_from_path(f.ty, path, lit, key)
+        }
+        _ if f.is_skipped() => {
+            let name = skipped_ident(*skipped);
+            *skipped += 1;
+            quote!((#fields_ty::#name())())
+        }
         _ if f.option_inner.is_some() => quote!(#p::None),
         _ => {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> #p::default::<#ty>())
+            let name = ladder_ident(*ordinal);
+            quote!((#fields_ty::#name().1)())
         }
+    };
+    if !f.is_skipped() {
+        *ordinal += 1;
     }
+    value
+}
+
+/// `default = "path"`: the path as a `fn() -> T`, so that anything else (a
+/// function with arguments or of another type, a constant, the inner type
+/// of an `Option`) is one "expected fn pointer `fn() -> T`" error on the
+/// string, with the expected type at `default`, and never a suggestion
+/// that edits the string into code.
+fn default_from_path(
+    ty: &Type,
+    path: &syn::ExprPath,
+    lit: &syn::LitStr,
+    key: &Ident,
+) -> TokenStream {
+    let expected = respan(quote!(fn() -> #ty), key.span());
+    let f = Ident::new("__default", Span::mixed_site());
+    let path = respan(quote!(#path), lit.span());
+    quote!({
+        let #f: #expected = #path;
+        #f()
+    })
 }
 
 /// Numbers, `bool` and `char` are taken by value, so that literals infer;
@@ -400,7 +522,7 @@ fn setter_param(p: &TokenStream, ty: &Type) -> (TokenStream, TokenStream) {
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f32", "f64", "bool", "char",
     ];
-    let by_value = matches!(ty, Type::Path(path) if path.qself.is_none() && path.path.get_ident().is_some_and(|i| BY_VALUE.iter().any(|b| i == b)));
+    let by_value = matches!(peel(ty), Type::Path(path) if path.qself.is_none() && path.path.get_ident().is_some_and(|i| BY_VALUE.iter().any(|b| i == b)));
     // Hygienic, but located at the field type: rustc's "method defined here"
     // and "required by this bound" notes then point at the user's type
     // rather than at `#[derive(Session)]`.
@@ -408,16 +530,33 @@ fn setter_param(p: &TokenStream, ty: &Type) -> (TokenStream, TokenStream) {
     if by_value {
         (quote!(#value: #ty), quote!(#value))
     } else {
-        let into_trait = respan(quote!(#p::Into), ty.span());
+        let into_trait = respan(quote!(#p::IntoValue), ty.span());
         let into = quote_spanned!(ty.span()=> impl #into_trait<#ty>);
-        (quote!(#value: #into), quote!(#value.into()))
+        (
+            quote!(#value: #into),
+            quote!(#p::IntoValue::into_value(#value)),
+        )
     }
 }
 
 /// The accessors of stored field `index`, documented with what they do,
 /// which field they belong to, and (on the getter) the field's own doc
 /// comment. Their names come from [`Field::accessors`], as the checks saw them.
-fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) -> TokenStream {
+/// Whether accessors do their work, or only stand in after a derive error
+/// (so that calls to them add no errors of their own).
+#[derive(Clone, Copy, PartialEq)]
+pub(crate) enum Bodies {
+    Real,
+    Fallback,
+}
+
+pub(crate) fn accessors(
+    p: &TokenStream,
+    input: &Input<'_>,
+    index: usize,
+    f: &Field<'_>,
+    bodies: Bodies,
+) -> TokenStream {
     let names = f.accessors().expect("stored fields have accessors");
     let docs = Docs {
         key: f.key(&input.attrs).0,
@@ -429,7 +568,13 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
     let data = Ident::new("__data", Span::mixed_site());
     let mut out = TokenStream::new();
 
-    out.extend(getter(p, input, f, &docs));
+    // After an error the accessors only stand in: no body can fail then
+    // (not even a reference to a field of a packed struct).
+    let body = |real: TokenStream| match bodies {
+        Bodies::Real => real,
+        Bodies::Fallback => quote!(::core::unreachable!()),
+    };
+    out.extend(getter(p, input, f, &docs, bodies));
     if let Some(set) = &names.set {
         let ty = f.option_inner.unwrap_or(f.ty);
         let (param, value) = setter_param(p, ty);
@@ -439,26 +584,34 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
             quote!(__value)
         };
         let doc = docs.see("Sets the `{}` session value.");
+        let body = body(quote! {
+            let __value: #ty = #value;
+            #p::write(&mut *self.0, #index, true, move |#data: &mut _| #data.#name = #stored);
+        });
         out.extend(quote! {
             #doc
             #vis fn #set(&mut self, #param) {
-                let __value: #ty = #value;
-                #p::write(&mut *self.0, #index, true, move |#data: &mut _| #data.#name = #stored);
+                #body
             }
         });
     }
     if let Some(flash) = &names.flash {
-        let inner = f
-            .option_inner
-            .expect("checked: flash fields are `Option<T>`");
+        // After an error, a flash field may not be an `Option`.
+        let inner = f.option_inner.unwrap_or(f.ty);
         let (param, value) = setter_param(p, inner);
-        let codec = codec_ident(index);
+        let codec = ladder_ident(index);
         let doc = docs.see("Flashes a `{}` value: readable in the next request only.");
+        let body = match bodies {
+            Bodies::Real => quote! {
+                let __value: #inner = #value;
+                #p::flash(&mut *self.0, #index, &__value, Self::#codec().encode);
+            },
+            Bodies::Fallback => quote!(::core::unreachable!()),
+        };
         out.extend(quote! {
             #doc
             #vis fn #flash(&mut self, #param) {
-                let __value: #inner = #value;
-                (Self::#codec.0)(&mut *self.0, #index, &__value);
+                #body
             }
         });
     }
@@ -474,10 +627,14 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
                 quote!(#p::write(&mut *self.0, #index, false, |#data: &mut _| #data.#name = #p::None)),
             )
         };
+        let body = match bodies {
+            Bodies::Real => quote!(#body;),
+            Bodies::Fallback => quote!(::core::unreachable!()),
+        };
         out.extend(quote! {
             #doc
             #vis fn #unset(&mut self) {
-                #body;
+                #body
             }
         });
     }
@@ -487,10 +644,11 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
         } else {
             "Whether the `{}` session value is set."
         });
+        let body = body(quote!(self.0.data().#name.is_some()));
         out.extend(quote! {
             #doc
             #vis fn #has(&self) -> bool {
-                self.0.data().#name.is_some()
+                #body
             }
         });
     }
@@ -498,7 +656,13 @@ fn accessors(p: &TokenStream, input: &Input<'_>, index: usize, f: &Field<'_>) ->
 }
 
 /// `f()`, documented with the field's own doc comment.
-fn getter(p: &TokenStream, input: &Input<'_>, f: &Field<'_>, docs: &Docs<'_>) -> TokenStream {
+fn getter(
+    p: &TokenStream,
+    input: &Input<'_>,
+    f: &Field<'_>,
+    docs: &Docs<'_>,
+    bodies: Bodies,
+) -> TokenStream {
     let vis = &input.node.vis;
     let name = f.ident;
     let owner = format!(" Field `{}` of `{}`.", f.name(), input.node.ident);
@@ -510,17 +674,23 @@ fn getter(p: &TokenStream, input: &Input<'_>, f: &Field<'_>, docs: &Docs<'_>) ->
     } else {
         "The `{}` session value."
     });
+    let body = |real: TokenStream| match bodies {
+        Bodies::Real => real,
+        Bodies::Fallback => quote!(::core::unreachable!()),
+    };
     let signature = if let Some(inner) = f.option_inner {
+        let body = body(quote!(self.0.data().#name.as_ref()));
         quote! {
             #vis fn #name(&self) -> #p::Option<&#inner> {
-                self.0.data().#name.as_ref()
+                #body
             }
         }
     } else {
         let ty = f.ty;
+        let body = body(quote!(&self.0.data().#name));
         quote! {
             #vis fn #name(&self) -> &#ty {
-                &self.0.data().#name
+                #body
             }
         }
     };

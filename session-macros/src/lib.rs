@@ -12,6 +12,7 @@ mod dummy;
 mod duration;
 mod expand;
 mod fallback;
+mod misuse;
 mod reserved;
 #[cfg(test)]
 mod tests;
@@ -21,7 +22,11 @@ use syn::{DeriveInput, parse_macro_input};
 
 /// Derives `session_runtime::SessionSchema` and the typed accessors of
 /// `session_runtime::Session<T>`. See the `session_runtime` crate docs.
-#[proc_macro_derive(Session, attributes(session))]
+///
+/// `serde` is a helper attribute too, so that `#[serde(...)]` on a schema
+/// (which configures nothing of the session) is reported here, on the
+/// attribute, with the `#[session(...)]` to write instead.
+#[proc_macro_derive(Session, attributes(session, serde))]
 pub fn derive_session(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
     expand::derive(&input).into()

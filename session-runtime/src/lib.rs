@@ -128,8 +128,16 @@ pub use crate::error::{
     Expiry, LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError,
 };
 pub use crate::model::{
-    Clock, DEFAULT_MAX_SIZE, ManualClock, Session, SessionOwner, SessionSchema, SessionState,
-    SessionValue, Settings, SystemClock,
+    Clock, DEFAULT_MAX_SIZE, IntoValue, ManualClock, Session, SessionOwner, SessionSchema,
+    SessionState, SessionValue, Settings, SystemClock,
+};
+// What rustc names when a field type breaks a rule (see `model/rules.rs`):
+// at the root, so that its messages print these by their name alone, never
+// by a path through `__private`. Not API.
+#[doc(hidden)]
+pub use crate::model::rules::{
+    FieldTypeOk, HasDefault, NoDefault, NotDeserialize, NotSend, NotSerialize, NotSync,
+    Serializable, ThreadSafe,
 };
 #[cfg(feature = "derive")]
 pub use session_macros::Session;

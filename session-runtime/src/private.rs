@@ -1,8 +1,11 @@
 //! What generated code calls. Not public API: names may change in any release.
 //!
-//! Everything here is a free function or a trait the derive implements:
-//! nothing generated code needs is a method users could call, or that rustc
-//! could suggest for a typo.
+//! Everything here is a free function, a trait the derive implements, or
+//! the field-type ladder (`model/rules.rs`): nothing generated code needs
+//! is a method users could call on a session, or that rustc could suggest
+//! for a typo. Traits whose names appear in error messages are re-exported
+//! at the crate root too, so that rustc prints them without this module's
+//! name.
 
 pub use core::convert::Into;
 pub use core::option::Option::{self, None, Some};
@@ -13,46 +16,22 @@ pub use std::vec::Vec;
 
 pub use crate::backend::{Loading, Pending, SessionConfig};
 pub use crate::error::{StoreError, UnsealError};
-pub use crate::model::schema::{
-    FieldBits, Schema, SessionData, SessionDefault, SessionOwner, SessionValue,
+pub use crate::model::IntoValue;
+pub use crate::model::rules::{
+    Codec, Defaulted, DefaultedField, EncodeError, FieldTypeOk, NoDefault, NotDeserialize, NotSend,
+    NotSerialize, NotSync, SkippedField, StoredField,
 };
+pub use crate::model::schema::{FieldBits, Schema, SessionData, SessionOwner};
 pub use crate::model::session::{SessionFields, SessionSchema};
 pub use crate::model::state::SessionState;
 pub use core::fmt::{Debug, Formatter, Result as FmtResult};
 pub use core::ops::{Deref, DerefMut};
-
-/// Writes the JSON of a field value.
-///
-/// # Errors
-/// What `serde_json` reports for a value JSON cannot hold.
-#[inline]
-pub fn encode<T: SessionValue>(value: &T, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-    serde_json::to_writer(out, value)
-}
-
-/// Decodes the JSON value at the start of `json` into `slot` and returns
-/// its length; on failure `slot` is left as it was.
-#[inline]
-pub fn decode<T: SessionValue>(json: &[u8], slot: &mut T) -> Option<usize> {
-    let (value, used) = crate::model::fields::one_value::<T>(json)?;
-    *slot = value;
-    Some(used)
-}
-
-/// The default value of a field type.
-#[inline]
-pub fn default<T: SessionDefault>() -> T {
-    T::default()
-}
 
 /// The bit of field `index`.
 #[inline]
 pub const fn bit(index: usize) -> FieldBits {
     1 << index
 }
-
-/// What encoding a field can fail with.
-pub type EncodeError = serde_json::Error;
 
 /// Runs `write` on the data and marks field `index` written (and holding a
 /// value when `present`), unless the session is destroyed.
@@ -66,14 +45,25 @@ pub fn write<T: SessionData>(
     state.write_field(index, present, write);
 }
 
-/// Flashes `value` into field `index` for the next request.
+/// Flashes `value` into field `index` for the next request, written with
+/// the field's codec.
 #[inline]
-pub fn flash<T: SessionData, V: SessionValue>(
+pub fn flash<T: SessionData, V>(
     state: &mut SessionState<T>,
     index: usize,
     value: &V,
+    encode: fn(&V, &mut Vec<u8>) -> Result<(), EncodeError>,
 ) {
-    state.flash_field(index, value);
+    state.flash_field(index, value, encode);
+}
+
+/// What a misused accessor requires, so that calling it fails: no type
+/// implements it, or can (it is sealed). The derive puts it behind a
+/// per-field trait whose message names the fix.
+pub trait Unavailable: sealed::Sealed {}
+
+mod sealed {
+    pub trait Sealed {}
 }
 
 /// Cancels a flash of field `index` set in this request.
@@ -113,6 +103,8 @@ pub fn load<T: SessionSchema>(
 /// without it, expands to nothing). It names the concrete type, not
 /// `Session<Schema>`: impls for a projection would overlap across crates.
 pub use crate::__session_impl_extractor as impl_extractor;
+#[cfg(feature = "axum")]
+pub use crate::integrations::axum::Extractable;
 #[cfg(feature = "axum")]
 pub use axum_core::extract::FromRequestParts;
 #[cfg(feature = "axum")]

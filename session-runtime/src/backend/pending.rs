@@ -58,13 +58,21 @@ impl<T> Pending<T> {
     }
 
     /// The same operation with `f` applied to its result (at once when ready).
+    ///
+    /// `T` need not be `Send`: the value is handed to `f` as soon as it
+    /// arrives, never held across an await.
+    ///
+    /// # Panics
+    /// If a ready value was already taken by polling.
     pub fn map<U>(self, f: impl FnOnce(T) -> U + Send + 'static) -> Pending<U>
     where
-        T: Send + 'static,
+        T: 'static,
     {
-        match self.into_ready() {
-            Ok(value) => Pending::ready(f(value)),
-            Err(pending) => Pending::later(async move { f(pending.await) }),
+        match self.0 {
+            Inner::Ready(value) => {
+                Pending::ready(f(value.expect("Pending polled after completion")))
+            }
+            Inner::Later(future) => Pending::later(async move { f(future.await) }),
         }
     }
 }

@@ -34,7 +34,12 @@
 //! `FromRequestParts` impl is generated there too, by `#[derive(Session)]`
 //! when this feature is on. It calls [`from_parts`].
 
+use std::future::Future;
+
 use axum_core::response::{IntoResponse, Response};
+use http::request::Parts;
+
+use crate::model::{Session, SessionSchema};
 
 pub use crate::tower::{
     ResponseFuture, SessionFailure, SessionLayer, SessionRejection, SessionService, from_parts,
@@ -46,6 +51,29 @@ impl IntoResponse for SessionRejection {
     }
 }
 
+/// A schema whose sessions can be extracted (`T: SessionSchema + Send +
+/// Sync`), written with the extractor's state type `S` and without
+/// supertraits, so that the bound of the generated extractor names a
+/// parameter and is checked where the extractor is used, not where it is
+/// generated: a schema that is not `Send + Sync` then gets its one error
+/// on the field's type, from the derive.
+pub trait Extractable<S> {
+    /// [`from_parts`], as a `Send` future.
+    fn extract(
+        parts: &mut Parts,
+    ) -> impl Future<Output = Result<Session<Self>, SessionRejection>> + Send + '_
+    where
+        Self: SessionSchema;
+}
+
+impl<T: SessionSchema<Fields: Send> + Send + Sync, S> Extractable<S> for T {
+    fn extract(
+        parts: &mut Parts,
+    ) -> impl Future<Output = Result<Session<T>, SessionRejection>> + Send + '_ {
+        from_parts::<T>(parts)
+    }
+}
+
 /// Implements axum's `FromRequestParts` for the session type of `$schema`.
 ///
 /// `#[derive(Session)]` calls it; the expansion is empty unless the runtime's
@@ -54,7 +82,10 @@ impl IntoResponse for SessionRejection {
 #[macro_export]
 macro_rules! __session_impl_extractor {
     ($schema:ty, $fields:ty) => {
-        impl<__S: ::core::marker::Sync> $crate::__private::FromRequestParts<__S> for $fields {
+        impl<__S: ::core::marker::Sync> $crate::__private::FromRequestParts<__S> for $fields
+        where
+            $schema: $crate::__private::Extractable<__S>,
+        {
             type Rejection = $crate::axum::SessionRejection;
 
             fn from_request_parts(
@@ -62,7 +93,7 @@ macro_rules! __session_impl_extractor {
                 _state: &__S,
             ) -> impl ::core::future::Future<Output = ::core::result::Result<Self, Self::Rejection>>
             + ::core::marker::Send {
-                $crate::axum::from_parts::<$schema>(parts)
+                <$schema as $crate::__private::Extractable<__S>>::extract(parts)
             }
         }
     };

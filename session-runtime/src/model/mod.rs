@@ -3,7 +3,8 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `schema.rs` | what the derive describes: fields, keys, codecs (`SessionData`); [`SessionValue`] |
+//! | `schema.rs` | what the derive describes: fields, keys, codecs (`SessionData`); [`SessionValue`], [`IntoValue`] |
+//! | `rules.rs` | what a field type must be, checked one rule at a time for the derive |
 //! | `session.rs` | [`SessionSchema`] and `Session<T>`, the type the derive generates |
 //! | `state.rs` | [`SessionState<T>`]: data, id, times, dirty and present bits, flash |
 //! | `lifecycle.rs` | destroy, clear, regenerate; expiry; when a save writes ([`Action`]) |
@@ -17,6 +18,7 @@ pub(crate) mod clock;
 pub(crate) mod fields;
 pub(crate) mod lifecycle;
 mod merge;
+pub(crate) mod rules;
 pub(crate) mod schema;
 pub(crate) mod session;
 pub(crate) mod settings;
@@ -25,7 +27,7 @@ pub(crate) mod state;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use lifecycle::Action;
-pub use schema::{SessionOwner, SessionValue};
+pub use schema::{IntoValue, SessionOwner, SessionValue};
 pub use session::{Session, SessionSchema};
 pub use settings::{DEFAULT_MAX_SIZE, Settings};
 pub use state::SessionState;

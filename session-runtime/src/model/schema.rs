@@ -30,7 +30,7 @@ pub struct Schema {
 /// which is all the model needs of it. The derive implements it (with
 /// [`SessionData`](crate::SessionData)); it is not a stable API.
 #[doc(hidden)]
-pub trait SessionData: Sized + Send + Sync + 'static {
+pub trait SessionData: Sized + 'static {
     /// The static description of the fields.
     const SCHEMA: Schema;
 
@@ -62,8 +62,9 @@ pub trait SessionData: Sized + Send + Sync + 'static {
     note = "mark the field that names the signed-in user with `#[session(owner)]`; it must be an `Option<_>`"
 )]
 pub trait SessionOwner: SessionData {
-    /// The owner field's type (`T` of its `Option<T>`).
-    type Owner: SessionValue;
+    /// The owner field's type (`T` of its `Option<T>`); a [`SessionValue`]
+    /// (the derive checks it on the field).
+    type Owner;
 }
 
 /// A type that can be stored in a session: anything serde can write and read back.
@@ -75,11 +76,22 @@ pub trait SessionOwner: SessionData {
 pub trait SessionValue: serde::Serialize + serde::de::DeserializeOwned {}
 impl<T: serde::Serialize + serde::de::DeserializeOwned> SessionValue for T {}
 
-/// A type a new session can start from.
+/// What a setter of a field of type `T` takes: a `T`, or anything that
+/// converts [`Into`] one (`"ada"` for a `String`).
 #[diagnostic::on_unimplemented(
-    message = "session field type `{Self}` has no default value for a new session",
-    label = "this type does not implement `Default`",
-    note = "implement `Default` for `{Self}`, make the field an `Option<_>`, or write `#[session(default = \"path::to::fn\")]`"
+    message = "this setter takes a `{T}` (or a value that converts into one), not `{Self}`",
+    label = "expected a `{T}`",
+    note = "to remove the value of an `Option` field, call its `unset_` method instead of passing `None`; to set it, pass the value itself: `set_f(x)`, not `set_f(Some(x))`"
 )]
-pub trait SessionDefault: Default {}
-impl<T: Default> SessionDefault for T {}
+pub trait IntoValue<T> {
+    /// The value.
+    fn into_value(self) -> T;
+}
+
+#[diagnostic::do_not_recommend]
+impl<T, V: Into<T>> IntoValue<T> for V {
+    #[inline]
+    fn into_value(self) -> T {
+        self.into()
+    }
+}

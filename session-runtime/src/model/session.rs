@@ -10,6 +10,11 @@ use crate::model::state::SessionState;
 ///
 /// Implemented by the derive, with the generated session type as
 /// [`Fields`](Self::Fields), also named [`Session<Self>`](tyalias@crate::Session).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a session schema",
+    label = "`Session<{Self}>` needs `{Self}` to derive `Session`",
+    note = "add `#[derive(Session)]` to `{Self}` (with `use session_runtime::Session;`)"
+)]
 pub trait SessionSchema: SessionData {
     /// The generated session type, also named [`Session<Self>`](tyalias@crate::Session).
     type Fields: SessionFields<Self>;
@@ -17,9 +22,7 @@ pub trait SessionSchema: SessionData {
 
 /// The generated session type: the typed accessors over a [`SessionState`].
 #[doc(hidden)]
-pub trait SessionFields<T>:
-    Deref<Target = SessionState<T>> + DerefMut + Sized + Send + Sync + 'static
-{
+pub trait SessionFields<T>: Deref<Target = SessionState<T>> + DerefMut + Sized + 'static {
     /// Wraps the state.
     fn from_inner(state: Box<SessionState<T>>) -> Self;
     /// Unwraps the state.

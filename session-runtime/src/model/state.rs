@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
-use crate::model::schema::{FieldBits, SessionData, SessionValue};
+use crate::model::schema::{FieldBits, SessionData};
 use crate::model::settings::IdGenerator;
 
 /// Everything a session knows besides its typed fields: identity, times,
@@ -184,12 +184,23 @@ impl<T: SessionData> SessionState<T> {
     }
 
     /// Flashes `value` into field `index` for the next request.
-    pub(crate) fn flash_field<V: SessionValue>(&mut self, index: usize, value: &V) {
+    pub(crate) fn flash_field<V>(
+        &mut self,
+        index: usize,
+        value: &V,
+        encode: fn(&V, &mut Vec<u8>) -> Result<(), serde_json::Error>,
+    ) {
         if self.status.destroyed || index >= T::SCHEMA.keys.len() {
             return;
         }
         self.flash_out.retain(|(i, _)| *i != index);
-        match serde_json::value::to_raw_value(value) {
+        let mut json = Vec::new();
+        let raw = encode(value, &mut json).and_then(|()| {
+            // `encode` wrote one JSON value, so this is UTF-8 and valid.
+            let json = String::from_utf8(json).map_err(serde::ser::Error::custom)?;
+            RawValue::from_string(json)
+        });
+        match raw {
             Ok(json) => self.flash_out.push((index, json)),
             // Kept until the save, which then fails with this error.
             Err(e) => self.flash_error = Some((index, e.to_string())),

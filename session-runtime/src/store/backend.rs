@@ -14,7 +14,7 @@ use crate::crypto::aead;
 use crate::error::{LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError};
 use crate::model::lifecycle::Action;
 use crate::model::schema::SessionData;
-use crate::model::schema::SessionOwner;
+use crate::model::schema::{SessionOwner, SessionValue};
 use crate::model::slots::{self, OwnerChange, Persist};
 use crate::model::{SessionSchema, SessionState, Settings};
 
@@ -271,6 +271,7 @@ impl<T: SessionSchema> SessionConfig<T> {
     pub fn sessions_of(&self, owner: &T::Owner) -> Pending<Result<Vec<String>, StoreError>>
     where
         T: SessionOwner,
+        T::Owner: SessionValue,
     {
         match self.owner_store(owner) {
             Ok((store, key)) => store.owned_by(&key, self.now_ms()),
@@ -287,6 +288,7 @@ impl<T: SessionSchema> SessionConfig<T> {
     pub fn revoke_owner(&self, owner: &T::Owner) -> Pending<Result<usize, StoreError>>
     where
         T: SessionOwner,
+        T::Owner: SessionValue,
     {
         match self.owner_store(owner) {
             Ok((store, key)) => store.revoke_owner(&key),
@@ -297,6 +299,7 @@ impl<T: SessionSchema> SessionConfig<T> {
     fn owner_store(&self, owner: &T::Owner) -> Result<(&dyn Store, String), StoreError>
     where
         T: SessionOwner,
+        T::Owner: SessionValue,
     {
         let store = self.store().ok_or_else(|| {
             StoreError::new(

@@ -4,8 +4,8 @@ struct Opaque;
 
 #[derive(Session)]
 struct App {
-    // The bound fails inside `Option<_>`: rustc reports serde's own wording
-    // on the field type (the runtime's message applies to the field type).
+    // An `Option` field's inner type is what is checked: the one error is
+    // on `Opaque`, in the runtime's words, naming no internal item.
     maybe: Option<Opaque>,
 }
 

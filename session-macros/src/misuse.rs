@@ -1,0 +1,258 @@
+//! Stand-ins for the accessors a field does not have, where rustc alone
+//! would answer "no method named ..." and suggest the wrong one (`unset_f`
+//! for `set_f` on a flash field): `set_f` on a flash field, `flash_f` on a
+//! plain one, `unset_f` and `has_f` on a field that is not an `Option`, the
+//! getter and setter of a skipped field.
+//!
+//! Each is hidden from the docs and can never be called: it requires a
+//! per-field trait that no type implements (its one impl needs the
+//! runtime's sealed `Unavailable`), whose `on_unimplemented` names the field
+//! and the accessor to use instead. The bound is spanned at the user's token
+//! that explains it (`flash`, `skip`, the field's type), so rustc's
+//! "required by this bound" points there.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+use syn::{Ident, LitStr};
+
+use crate::ast::{Field, Input, peel};
+use crate::check::{compact, type_problem};
+use crate::expand::respan;
+use crate::reserved::SESSION_METHODS;
+
+/// What a stand-in returns.
+enum Returns {
+    Nothing,
+    Bool,
+    /// `&T`, the field's type, for a skipped field's getter.
+    Field,
+}
+
+struct Stub<'a> {
+    field: &'a Field<'a>,
+    method: Ident,
+    /// `true` for methods taking a value.
+    takes_value: bool,
+    returns: Returns,
+    /// Where the reason is written: rustc's "required by this bound" note.
+    reason_at: TokenStream,
+    message: String,
+    label: String,
+    note: String,
+}
+
+/// The stand-ins, for inside the `const _`.
+pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> TokenStream {
+    let mut taken: HashSet<String> = SESSION_METHODS.iter().map(|m| (*m).to_owned()).collect();
+    for f in &input.fields {
+        if let Some(accessors) = f.accessors() {
+            taken.extend(accessors.names().map(unraw));
+        }
+    }
+    let mut stubs = Vec::new();
+    // A type that cannot be written again (after its error) gets none.
+    for f in input.fields.iter().filter(|f| type_problem(f.ty).is_none()) {
+        for stub in wanted(f) {
+            if taken.insert(unraw(&stub.method)) {
+                stubs.push(stub);
+            }
+        }
+    }
+    if stubs.is_empty() {
+        return TokenStream::new();
+    }
+    let vis = &input.node.vis;
+    let lifetime = syn::Lifetime::new("'__session", Span::mixed_site());
+    let mut traits = TokenStream::new();
+    let mut impls = TokenStream::new();
+    let mut methods = TokenStream::new();
+    let mut trait_names = HashSet::new();
+    for stub in &stubs {
+        let name = unraw(&stub.method);
+        // `flash_value` and `flash___value` are both `FlashValue`.
+        let mut trait_name = camel(&name);
+        while !trait_names.insert(trait_name.clone()) {
+            trait_name.push('_');
+        }
+        let trait_ident = format_ident!("{}", trait_name);
+        let (message, label, note) = (
+            LitStr::new(&stub.message, Span::call_site()),
+            LitStr::new(&stub.label, Span::call_site()),
+            LitStr::new(&stub.note, Span::call_site()),
+        );
+        traits.extend(quote! {
+            #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+            pub trait #trait_ident {}
+        });
+        impls.extend(quote! {
+            #[diagnostic::do_not_recommend]
+            impl<T: ?::core::marker::Sized + #p::Unavailable> __session_misuse::#trait_ident for T {}
+        });
+        let bound = respan(
+            quote!(__session_misuse::#trait_ident),
+            span_of(&stub.reason_at),
+        );
+        let method = &stub.method;
+        let (receiver, bounded) = match stub.returns {
+            Returns::Nothing if stub.takes_value || name.starts_with("unset_") => {
+                (quote!(&#lifetime mut self), quote!(&#lifetime mut Self))
+            }
+            _ => (quote!(&#lifetime self), quote!(&#lifetime Self)),
+        };
+        let value = stub
+            .takes_value
+            .then(|| quote!(, _value: impl ::core::marker::Sized));
+        let returns = match stub.returns {
+            Returns::Nothing => TokenStream::new(),
+            Returns::Bool => quote!(-> bool),
+            Returns::Field => {
+                let ty = stub.field.ty;
+                quote!(-> &#lifetime #ty)
+            }
+        };
+        methods.extend(quote! {
+            #[doc(hidden)]
+            #vis fn #method<#lifetime>(#receiver #value) #returns
+            where
+                #bounded: #bound,
+            {
+                ::core::unreachable!()
+            }
+        });
+    }
+    quote! {
+        mod __session_misuse {
+            #traits
+        }
+
+        #impls
+
+        #[automatically_derived]
+        impl #fields_ty {
+            #methods
+        }
+    }
+}
+
+/// The stand-ins a field would want (those whose names are free are kept).
+fn wanted<'a>(f: &'a Field<'a>) -> Vec<Stub<'a>> {
+    let n = f.name();
+    let span = f.ident.span();
+    let method = |prefix: &str| {
+        if prefix.is_empty() {
+            f.ident.clone()
+        } else {
+            format_ident!("{prefix}{n}", span = span)
+        }
+    };
+    let ty = compact(&peel(f.ty).to_token_stream().to_string());
+    let mut out = Vec::new();
+    if let Some(skip) = &f.attrs.skip.key {
+        let skipped = format!("`{n}` is `#[session(skip)]`: it is not stored and has no accessors");
+        let note = "remove `#[session(skip)]` to store it in the session".to_owned();
+        out.push(Stub {
+            field: f,
+            method: method(""),
+            takes_value: false,
+            returns: Returns::Field,
+            reason_at: skip.to_token_stream(),
+            message: format!("{skipped}; read it with `session.data().{n}`"),
+            label: "a skipped field has no getter".to_owned(),
+            note: note.clone(),
+        });
+        out.push(Stub {
+            field: f,
+            method: method("set_"),
+            takes_value: true,
+            returns: Returns::Nothing,
+            reason_at: skip.to_token_stream(),
+            message: format!("{skipped}; change it with `session.update(|data| data.{n} = ..)`"),
+            label: "a skipped field has no setter".to_owned(),
+            note,
+        });
+        return out;
+    }
+    if let Some(flash) = &f.attrs.flash.key {
+        out.push(Stub {
+            field: f,
+            method: method("set_"),
+            takes_value: true,
+            returns: Returns::Nothing,
+            reason_at: flash.to_token_stream(),
+            message: format!(
+                "`{n}` is a flash field and has no `set_{n}`; flash a value for the next request with `flash_{n}(..)`"
+            ),
+            label: "a flash field has no setter".to_owned(),
+            note: "a flashed value is readable in the next request only; for a value that stays, remove `#[session(flash)]`".to_owned(),
+        });
+    } else {
+        out.push(Stub {
+            field: f,
+            method: method("flash_"),
+            takes_value: true,
+            returns: Returns::Nothing,
+            reason_at: f.ident.to_token_stream(),
+            message: format!(
+                "`{n}` is not a flash field and has no `flash_{n}`; set it with `set_{n}(..)`, or mark it `#[session(flash)]`"
+            ),
+            label: "not a flash field".to_owned(),
+            note: "a flash field is an `Option<T>` marked `#[session(flash)]`; what it flashes is readable in the next request only".to_owned(),
+        });
+    }
+    if f.option_inner.is_none() {
+        let optional = format!("or declare it `Option<{ty}>` for a value that can be absent");
+        out.push(Stub {
+            field: f,
+            method: method("unset_"),
+            takes_value: false,
+            returns: Returns::Nothing,
+            reason_at: f.ty.to_token_stream(),
+            message: format!(
+                "`{n}` is not an `Option` and has no `unset_{n}`; give it another value with `set_{n}(..)`, {optional}"
+            ),
+            label: "only `Option` fields can be unset".to_owned(),
+            note: format!("`{n}` always holds a `{ty}`"),
+        });
+        out.push(Stub {
+            field: f,
+            method: method("has_"),
+            takes_value: false,
+            returns: Returns::Bool,
+            reason_at: f.ty.to_token_stream(),
+            message: format!(
+                "`{n}` is not an `Option` and has no `has_{n}`: it always holds a value; read it with `{n}()`, {optional}"
+            ),
+            label: "only `Option` fields can be absent".to_owned(),
+            note: format!("`{n}` always holds a `{ty}`"),
+        });
+    }
+    out
+}
+
+fn unraw(ident: &Ident) -> String {
+    ident.to_string().trim_start_matches("r#").to_owned()
+}
+
+/// `set_notice` as `SetNotice`.
+fn camel(name: &str) -> String {
+    name.split('_')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        })
+        .collect()
+}
+
+/// The span of the first token: where rustc's note points.
+fn span_of(tokens: &TokenStream) -> Span {
+    tokens
+        .clone()
+        .into_iter()
+        .next()
+        .map_or_else(Span::call_site, |t| t.span())
+}

@@ -1,0 +1,8 @@
+use session_runtime::Session;
+
+#[derive(Session)]
+struct Session {
+    user: Option<String>,
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use serde::{Deserialize, Serialize};
+use session_runtime::Session;
+
+#[derive(Session, Serialize, Deserialize)]
+struct App {
+    #[serde(rename = "u")]
+    user: Option<String>,
+    #[serde(default)]
+    visits: u32,
+    #[serde(skip)]
+    cache: Option<String>,
+}
+
+fn main() {}

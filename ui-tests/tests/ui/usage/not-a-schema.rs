@@ -1,0 +1,9 @@
+use session_runtime::Session;
+
+struct App {
+    user: Option<String>,
+}
+
+fn handler(_session: Session<App>) {}
+
+fn main() {}

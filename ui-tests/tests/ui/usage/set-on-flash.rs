@@ -1,0 +1,13 @@
+use session_runtime::{Key, Session, SessionConfig};
+
+#[derive(Session)]
+struct App {
+    #[session(flash)]
+    notice: Option<String>,
+}
+
+fn main() {
+    let config = SessionConfig::<App>::new(Key::generate());
+    let mut session = Session::<App>::new(&config);
+    session.set_notice("saved");
+}
