@@ -100,7 +100,8 @@ pub enum UnsealError {
         limit: usize,
     },
     /// The iron seal was rejected (h3 format, feature `h3`): malformed,
-    /// expired seal, unknown password id, bad HMAC, or not JSON. The
+    /// expired seal, unknown password id, bad HMAC, not JSON, or refused
+    /// unchecked because the PBKDF2 budget for unknown salts was spent. The
     /// message is iron's own where it has one (`Bad hmac value`, ...).
     #[cfg(feature = "h3")]
     Iron(crate::h3::iron::IronError),

@@ -56,6 +56,55 @@ pub const DEFAULT_KEY_CACHE_CAPACITY: usize = 256;
 /// Default time a codec reuses its sealing salts and keys.
 pub const DEFAULT_SALT_REUSE_MS: u64 = 60_000;
 
+/// Default budget of PBKDF2 work for seals not verified yet, in iterations per
+/// second ([`IronCodec::with_derivation_budget`]): 128 derivations of h3 v2's
+/// 8192 iterations, about a quarter of one core here (1.9 ms each); for h3 v1
+/// (one iteration, as cheap as the HMAC itself) it is no bound in practice.
+pub const DEFAULT_DERIVATION_BUDGET: u64 = 128 * 8192;
+
+/// A token bucket of PBKDF2 iterations, in thousandths of an iteration so that
+/// refilling by the millisecond is exact.
+#[derive(Debug)]
+struct Bucket {
+    /// Iterations per second; `u64::MAX`: no limit.
+    per_second: u64,
+    /// What is left, in milli-iterations.
+    milli: u128,
+    /// When it was last refilled (the caller's clock, ms).
+    at_ms: u64,
+}
+
+impl Bucket {
+    fn full(per_second: u64) -> Self {
+        Self {
+            per_second,
+            milli: u128::from(per_second) * 1000,
+            at_ms: 0,
+        }
+    }
+
+    /// Takes `iterations` at `now_ms`, refilling first; `false` (and nothing
+    /// taken) when not enough is left. A clock that goes back refills nothing.
+    fn take(&mut self, iterations: u32, now_ms: u64) -> bool {
+        if self.per_second == u64::MAX {
+            return true;
+        }
+        let capacity = u128::from(self.per_second) * 1000;
+        if now_ms > self.at_ms {
+            let refill = u128::from(now_ms - self.at_ms) * u128::from(self.per_second);
+            self.milli = (self.milli + refill).min(capacity);
+            self.at_ms = now_ms;
+        }
+        let cost = u128::from(iterations) * 1000;
+        if self.milli >= cost {
+            self.milli -= cost;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
     slot: usize,
@@ -132,6 +181,8 @@ pub struct IronCodec {
     cache: Mutex<KeyCache>,
     sealing: Mutex<Option<SealingState>>,
     derivations: AtomicU64,
+    budget: Mutex<Bucket>,
+    refused: AtomicU64,
 }
 
 impl fmt::Debug for IronCodec {
@@ -143,6 +194,8 @@ impl fmt::Debug for IronCodec {
             .field("salt_reuse_ms", &self.salt_reuse_ms)
             .field("cached_keys", &self.cached_keys())
             .field("key_derivations", &self.key_derivations())
+            .field("derivation_budget", &lock(&self.budget).per_second)
+            .field("derivations_refused", &self.derivations_refused())
             .finish_non_exhaustive()
     }
 }
@@ -226,7 +279,38 @@ impl IronCodec {
             }),
             sealing: Mutex::new(None),
             derivations: AtomicU64::new(0),
+            budget: Mutex::new(Bucket::full(DEFAULT_DERIVATION_BUDGET)),
+            refused: AtomicU64::new(0),
         })
+    }
+
+    /// Bounds the PBKDF2 work that seals not verified yet may cost, in
+    /// iterations per second (default [`DEFAULT_DERIVATION_BUDGET`]; up to one
+    /// second's worth at once; `u64::MAX`: no bound).
+    ///
+    /// Unsealing derives the integrity key of a salt it has not cached before
+    /// it can check the HMAC, so with h3 v2 (8192 iterations) every forged
+    /// cookie with fresh salts costs about 1.9 ms of CPU. That work is charged
+    /// to this budget (by the caller's clock, the `now_ms` given to
+    /// [`unseal`](Self::unseal)); beyond it the seal is refused unchecked with
+    /// [`IronError::DerivationBudget`], which the HTTP layers treat as any
+    /// invalid cookie (a fresh session, reported to the rejection hook).
+    /// Seals whose keys are cached (every cookie this codec sealed or already
+    /// opened) cost nothing and are never refused; neither is sealing. During
+    /// a flood, a genuine cookie whose keys are not cached yet (sealed by
+    /// another process, or by h3 itself, which uses fresh salts for every
+    /// seal) may be refused too: size the budget for the rate of such cookies.
+    #[must_use]
+    pub fn with_derivation_budget(self, iterations_per_second: u64) -> Self {
+        *lock(&self.budget) = Bucket::full(iterations_per_second);
+        self
+    }
+
+    /// How many seals were refused unchecked because the derivation budget was
+    /// spent ([`with_derivation_budget`](Self::with_derivation_budget)), for
+    /// monitoring.
+    pub fn derivations_refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// Sets how many derived keys are cached (`0` disables the cache).
@@ -285,6 +369,30 @@ impl IronCodec {
             return found;
         }
         self.derive(slot, salt, iterations)
+    }
+
+    /// The key of a salt taken from a seal not verified yet: from the cache,
+    /// else derived if the budget allows.
+    fn cached_or_derive_unverified(
+        &self,
+        slot: usize,
+        salt: &str,
+        iterations: u32,
+        now_ms: u64,
+    ) -> Result<[u8; KEY_LEN], IronError> {
+        let key = CacheKey {
+            slot,
+            iterations,
+            salt: salt.into(),
+        };
+        if let Some(found) = lock(&self.cache).get(&key) {
+            return Ok(found);
+        }
+        if !lock(&self.budget).take(iterations, now_ms) {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(IronError::DerivationBudget);
+        }
+        Ok(self.derive(slot, salt, iterations))
     }
 
     fn derive(&self, slot: usize, salt: &str, iterations: u32) -> [u8; KEY_LEN] {
@@ -492,9 +600,14 @@ impl IronCodec {
         };
         let slot = self.passwords.slot_for(parts.password_id)?;
 
-        // Integrity first; keys of unverified seals never enter the cache.
-        let integrity_key =
-            self.cached_or_derive(slot, parts.integrity_salt, p.integrity_iterations);
+        // Integrity first; keys of unverified seals never enter the cache, and
+        // deriving them is bounded by the budget.
+        let integrity_key = self.cached_or_derive_unverified(
+            slot,
+            parts.integrity_salt,
+            p.integrity_iterations,
+            now_ms,
+        )?;
         let Some(digest) = decode_base64_vec(parts.hmac.as_bytes()) else {
             return Err(IronError::BadHmac);
         };

@@ -55,7 +55,10 @@ mod primitives;
 #[cfg(test)]
 mod tests;
 
-pub use codec::{DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_SALT_REUSE_MS, IronCodec, Unsealed};
+pub use codec::{
+    DEFAULT_DERIVATION_BUDGET, DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_SALT_REUSE_MS, IronCodec,
+    Unsealed,
+};
 pub use error::IronError;
 pub use params::IronParams;
 pub use passwords::Passwords;

@@ -760,6 +760,61 @@ fn key_cache_is_bounded_and_ignores_forgeries() {
 }
 
 #[test]
+fn unverified_derivations_are_bounded_by_the_budget() {
+    // 4 derivations of 8192 iterations per second (plus the legacy retries'
+    // single iterations), by the caller's clock.
+    let params = IronParams::H3_V2.with_iterations(8192);
+    let c = codec(P, params).with_derivation_budget(4 * 8192 + 4);
+    let genuine = c.seal(SESSION, NOW).unwrap(); // sealing: keys cached, never charged
+    let forged = |i: u64| {
+        let salt = format!("{i:064x}");
+        format!("Fe26.2**{ENC_SALT}*{IV_B64}*{CT_V2}**{salt}*AAAA")
+    };
+    let before = c.key_derivations();
+    let results: Vec<IronError> = (0..10)
+        .map(|i| c.unseal(&forged(i), NOW).unwrap_err())
+        .collect();
+    assert_eq!(results[..4], [const { IronError::BadHmac }; 4]);
+    assert_eq!(results[4..], [const { IronError::DerivationBudget }; 6]);
+    assert_eq!(c.derivations_refused(), 6);
+    // 4 derivations at 8192 iterations and their 4 one-iteration retries.
+    assert_eq!(c.key_derivations() - before, 8);
+
+    // With the budget spent, a seal whose keys are cached still opens, and
+    // costs nothing.
+    assert_eq!(c.unseal(&genuine, NOW).unwrap().json, SESSION);
+    assert_eq!(c.key_derivations() - before, 8);
+
+    // A quarter of a second later, one more derivation fits; a clock that goes
+    // back refills nothing.
+    assert_eq!(
+        c.unseal(&forged(10), NOW + 250).unwrap_err(),
+        IronError::BadHmac
+    );
+    assert_eq!(
+        c.unseal(&forged(11), NOW + 250).unwrap_err(),
+        IronError::DerivationBudget
+    );
+    assert_eq!(
+        c.unseal(&forged(12), NOW).unwrap_err(),
+        IronError::DerivationBudget
+    );
+    // Never more than one second's worth at once, however long it was idle.
+    let later = NOW + 3_600_000;
+    let refused = (13..23)
+        .filter(|&i| c.unseal(&forged(i), later) == Err(IronError::DerivationBudget))
+        .count();
+    assert_eq!(refused, 6);
+
+    // The default budget is far above what h3 v1's one iteration ever spends.
+    let v1 = codec(P, IronParams::H3_V1);
+    for i in 0..1000 {
+        assert_eq!(v1.unseal(&forged(i), NOW).unwrap_err(), IronError::BadHmac);
+    }
+    assert_eq!(v1.derivations_refused(), 0);
+}
+
+#[test]
 fn codec_is_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<IronCodec>();
