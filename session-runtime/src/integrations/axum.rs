@@ -54,8 +54,18 @@
 //! followed by a 403 still removes the cookie (and is not undone). A
 //! handler's errors are ordinary responses in axum, and what the handler
 //! wrote to the session is what it meant to keep; not saving on errors
-//! would silently drop, for example, a failed-login counter. If the handler
-//! panics there is no response, so nothing is saved.
+//! would silently drop, for example, a failed-login counter.
+//!
+//! A handler that panics saves nothing, not even what it wrote before the
+//! panic or what an earlier copy of the session wrote back: a session
+//! dropped while its thread unwinds marks the request's session as
+//! abandoned, so that when a panic-catching layer inside this one (such as
+//! tower-http's `CatchPanicLayer`) turns the panic into a `500`, that
+//! response carries no `Set-Cookie` and the store is not written. (Without
+//! such a layer there is no response at all.) The layer learns of the panic
+//! only through such a drop: a handler that hands every copy of its session
+//! back (`drop(session)`) and panics afterwards has its writes saved, since
+//! the `500` then looks like any other response.
 //!
 //! If the session cannot be saved (it outgrew the cookie size limit, a
 //! field does not serialize, or the store failed), the response is replaced
@@ -193,6 +203,7 @@ where
                 source: Source::None,
                 loaded: false,
                 new_identity: None,
+                abandoned: false,
             }),
         });
         req.extensions_mut().insert(Handle(Arc::clone(&shared)));
@@ -266,11 +277,12 @@ fn start_save<T: SessionSchema>(
 }
 
 /// Never extracted: nothing to do. Still out (moved into a task): not saved.
+/// Abandoned by a panicking handler: not saved.
 fn save_slot<T: SessionSchema>(
     transport: &Transport<T>,
     slot: &Slot<T>,
 ) -> Option<Pending<Result<Option<HeaderValue>, SaveError>>> {
-    let (true, Some(state)) = (slot.loaded, slot.state.as_ref()) else {
+    let (true, false, Some(state)) = (slot.loaded, slot.abandoned, slot.state.as_ref()) else {
         return None;
     };
     Some(transport.save(state, slot.source))
@@ -320,6 +332,9 @@ struct Slot<T> {
     /// valid session: later copies take them, so that all copies (and the
     /// cookie) agree on one new session.
     new_identity: Option<(String, u64)>,
+    /// A copy was dropped during a panic: the handler did not finish, so
+    /// nothing of this request's session is saved.
+    abandoned: bool,
 }
 
 /// The request extension pointing at the slot.
@@ -338,6 +353,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl<T: SessionSchema> WriteBack<T> for Shared<T> {
     fn write_back(&self, state: &mut SessionState<T>) {
         let mut slot = lock(&self.slot);
+        if std::thread::panicking() {
+            // Dropped while the handler unwinds: its writes are half done.
+            slot.abandoned = true;
+            return;
+        }
         match slot.state.as_mut() {
             None => slot.state = Some(state.take()),
             Some(into) => into.merge(state),

@@ -49,6 +49,10 @@ pub struct SessionState<T> {
 }
 
 /// Receives a session state when it is dropped.
+///
+/// It is called whatever the drop's cause, also while the thread unwinds
+/// from a panic (`std::thread::panicking()`); the sink decides what that
+/// means for the request (the axum layer then saves nothing).
 pub(crate) trait WriteBack<T>: Send + Sync {
     /// Takes what it needs from `state`, which is dropped right after.
     fn write_back(&self, state: &mut SessionState<T>);
