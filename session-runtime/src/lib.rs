@@ -120,8 +120,8 @@ pub use crate::error::{
     Expiry, LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError,
 };
 pub use crate::model::{
-    Clock, DEFAULT_MAX_SIZE, ManualClock, Session, SessionOwner, SessionSchema, SessionState,
-    SessionValue, Settings, SystemClock,
+    Clock, DEFAULT_MAX_SIZE, MAX_FIELD_DEPTH, ManualClock, Session, SessionOwner, SessionSchema,
+    SessionState, SessionValue, Settings, SystemClock,
 };
 #[cfg(feature = "derive")]
 pub use session_macros::Session;

@@ -20,13 +20,14 @@ pub use crate::model::state::SessionState;
 pub use core::fmt::{Debug, Formatter, Result as FmtResult};
 pub use core::ops::{Deref, DerefMut};
 
-/// Writes the JSON of a field value.
+/// Writes the JSON of a field value, unless it would not read back.
 ///
 /// # Errors
-/// What `serde_json` reports for a value JSON cannot hold.
+/// What `serde_json` reports for a value JSON cannot hold, a value nested
+/// too deep, a float that is not finite.
 #[inline]
-pub fn encode<T: SessionValue>(value: &T, out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-    serde_json::to_writer(out, value)
+pub fn encode<T: SessionValue>(value: &T, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    crate::model::checked::encode(value, out)
 }
 
 /// Decodes the JSON value at the start of `json` into `slot` and returns
@@ -51,7 +52,7 @@ pub const fn bit(index: usize) -> FieldBits {
 }
 
 /// What encoding a field can fail with.
-pub type EncodeError = serde_json::Error;
+pub use crate::model::checked::EncodeError;
 
 /// Runs `write` on the data and marks field `index` written (and holding a
 /// value when `present`), unless the session is destroyed.

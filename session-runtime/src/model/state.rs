@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
+use crate::model::checked::{self, EncodeError};
 use crate::model::schema::{FieldBits, SessionData, SessionValue};
 use crate::model::settings::IdGenerator;
 
@@ -37,8 +38,9 @@ pub struct SessionState<T> {
     pub(super) flash_out: Vec<(usize, Box<RawValue>)>,
     /// Keys the schema does not declare, kept so that they are written back.
     pub(super) extra: Vec<(String, Box<RawValue>)>,
-    /// A flash value that could not be serialized, reported when sealing.
-    pub(super) flash_error: Option<(usize, String)>,
+    /// A flash value that could not be serialized (or would not read back),
+    /// reported when sealing.
+    pub(super) flash_error: Option<(usize, EncodeError)>,
     pub(super) status: Status,
     /// Where this state goes when it is dropped (set by the HTTP layers:
     /// a handler never has to hand the session back).
@@ -193,10 +195,17 @@ impl<T: SessionData> SessionState<T> {
             return;
         }
         self.flash_out.retain(|(i, _)| *i != index);
-        match serde_json::value::to_raw_value(value) {
+        let mut json = Vec::new();
+        let raw = checked::encode(value, &mut json).and_then(|()| {
+            String::from_utf8(json)
+                .map_err(|e| e.to_string())
+                .and_then(|text| RawValue::from_string(text).map_err(|e| e.to_string()))
+                .map_err(EncodeError::Json)
+        });
+        match raw {
             Ok(json) => self.flash_out.push((index, json)),
             // Kept until the save, which then fails with this error.
-            Err(e) => self.flash_error = Some((index, e.to_string())),
+            Err(e) => self.flash_error = Some((index, e)),
         }
         self.dirty |= 1 << index;
     }
