@@ -17,7 +17,7 @@ use proptest::prelude::*;
 
 /// PBKDF2 of a text password, as the vectors give them.
 fn derive_key(password: &str, salt: &str, iterations: u32) -> [u8; 32] {
-    super::primitives::derive_key(password.as_bytes(), salt, iterations)
+    *super::primitives::derive_key(password.as_bytes(), salt, iterations)
 }
 
 const IRON_PW: &str = "some_not_random_password_that_is_also_long_enough";
@@ -815,6 +815,44 @@ fn unverified_derivations_are_bounded_by_the_budget() {
 }
 
 #[test]
+fn unseal_caps_its_input() {
+    use super::DEFAULT_MAX_SEAL_LEN;
+    let c = codec(P, IronParams::H3_V1);
+    let sealed = c.seal(SESSION, NOW).unwrap();
+    // Eight fields, the rest padding: refused on length alone, before any work.
+    let huge = format!(
+        "Fe26.2**{}*{IV_B64}*{CT_V1}**{MAC_SALT}*AAAA",
+        "a".repeat(DEFAULT_MAX_SEAL_LEN)
+    );
+    assert_eq!(
+        c.unseal(&huge, NOW).unwrap_err(),
+        IronError::TooLarge {
+            len: huge.len(),
+            limit: DEFAULT_MAX_SEAL_LEN
+        }
+    );
+    let derivations = c.key_derivations();
+    let at_limit = "a".repeat(DEFAULT_MAX_SEAL_LEN);
+    assert_eq!(
+        c.unseal(&at_limit, NOW).unwrap_err(),
+        IronError::IncorrectComponentCount { found: 1 },
+        "the cap itself is allowed"
+    );
+    assert_eq!(c.key_derivations(), derivations);
+    assert_eq!(c.unseal(&sealed, NOW).unwrap().json, SESSION);
+
+    let strict = codec(P, IronParams::H3_V1).with_max_seal_len(sealed.len() - 1);
+    assert_eq!(
+        strict.unseal(&sealed, NOW).unwrap_err(),
+        IronError::TooLarge {
+            len: sealed.len(),
+            limit: sealed.len() - 1
+        }
+    );
+    assert_eq!(strict.key_derivations(), 0);
+}
+
+#[test]
 fn codec_is_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<IronCodec>();
@@ -965,4 +1003,18 @@ fn debug_output_redacts_secrets_and_keys() {
         !passwords.contains(P) && passwords.contains("\"7\""),
         "{passwords}"
     );
+}
+
+/// Derived keys (in the cache, the sealing state and on the way), the
+/// passwords and the AES-CBC ciphers are wiped on drop (checked at compile
+/// time: each type must be `ZeroizeOnDrop`).
+#[test]
+fn key_material_is_wiped_on_drop() {
+    fn wiped<T: zeroize::ZeroizeOnDrop>() {}
+    wiped::<super::DerivedKey>();
+    wiped::<zeroize::Zeroizing<Box<str>>>();
+    wiped::<cbc::Encryptor<aes::Aes256>>();
+    wiped::<cbc::Decryptor<aes::Aes256>>();
+    wiped::<sha1::Sha1>();
+    wiped::<sha2::Sha256>();
 }
