@@ -8,8 +8,8 @@
 
 use std::hint::black_box;
 
-use aes_gcm::aead::{Aead, KeyInit, Payload};
-use aes_gcm::{Aes256Gcm, Nonce};
+use aes_gcm::Aes256Gcm;
+use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -66,7 +66,7 @@ fn naive_seal(value: &Payload5) -> String {
     let cipher = Aes256Gcm::new(&SECRET.into());
     let mut nonce = [0u8; 12];
     rand::rngs::SysRng.try_fill_bytes(&mut nonce).unwrap();
-    let nonce = *Nonce::from_slice(&nonce);
+    let nonce = Nonce::<Aes256Gcm>::from(nonce);
     let mut out = nonce.to_vec();
     out.extend(
         cipher
@@ -86,7 +86,7 @@ fn naive_unseal(sealed: &str) -> Payload5 {
     let bytes = URL_SAFE_NO_PAD.decode(sealed).unwrap();
     let cipher = Aes256Gcm::new(&SECRET.into());
     let (nonce, ct) = bytes.split_at(12);
-    let nonce = *Nonce::from_slice(nonce);
+    let nonce = Nonce::<Aes256Gcm>::try_from(nonce).unwrap();
     let json = cipher
         .decrypt(
             &nonce,

@@ -32,6 +32,23 @@ pub enum SealError {
         /// What serde said.
         message: String,
     },
+    /// A field value nests arrays and objects deeper than
+    /// [`MAX_FIELD_DEPTH`](crate::MAX_FIELD_DEPTH) levels: it would be
+    /// written, but not read back (`serde_json`'s recursion limit), so it is
+    /// refused now rather than silently dropped by the next load.
+    TooDeep {
+        /// The session key of the field.
+        key: &'static str,
+        /// The deepest nesting a field value may have.
+        limit: usize,
+    },
+    /// A field value holds a float that is not finite (NaN or an infinity):
+    /// JSON has no such number (`serde_json` writes `null`), so it would not
+    /// be read back.
+    NonFinite {
+        /// The session key of the field.
+        key: &'static str,
+    },
     /// The session was destroyed and can no longer be written.
     Destroyed,
     /// The session id is longer than 255 bytes.
@@ -54,6 +71,14 @@ impl fmt::Display for SealError {
             Self::Encode { key, message } => {
                 write!(f, "session field `{key}` cannot be serialized: {message}")
             }
+            Self::TooDeep { key, limit } => write!(
+                f,
+                "session field `{key}` nests deeper than {limit} levels and would not be read back"
+            ),
+            Self::NonFinite { key } => write!(
+                f,
+                "session field `{key}` holds a float that is not finite (NaN or infinity), which JSON cannot hold"
+            ),
             Self::Destroyed => f.write_str("the session was destroyed and cannot be sealed"),
             Self::IdTooLong => f.write_str("session ids are at most 255 bytes long"),
             Self::StoreMode => f.write_str(
@@ -100,7 +125,8 @@ pub enum UnsealError {
         limit: usize,
     },
     /// The iron seal was rejected (h3 format, feature `h3`): malformed,
-    /// expired seal, unknown password id, bad HMAC, or not JSON. The
+    /// expired seal, unknown password id, bad HMAC, not JSON, or refused
+    /// unchecked because the PBKDF2 budget for unknown salts was spent. The
     /// message is iron's own where it has one (`Bad hmac value`, ...).
     #[cfg(feature = "h3")]
     Iron(crate::h3::iron::IronError),

@@ -70,6 +70,46 @@
 //! | `tracing` (default) | events for operators: rejected tokens (debug), failed saves (warn), store faults (error); never session data |
 //! | `h3` | the `h3` module: h3/Nuxt's sealed sessions (iron `Fe26.2`), to share sessions with a Nuxt/h3 app |
 //!
+//! # Guarantees and limits
+//!
+//! **Logging out.** In cookie mode ([`SessionConfig::new`] with a [`Key`])
+//! the whole session is in the cookie: [`destroy`](SessionState::destroy),
+//! [`clear`](SessionState::clear) and
+//! [`regenerate_id`](SessionState::regenerate_id) change what the response
+//! sets, but a copy of the old cookie still opens the old session until it
+//! expires (`max_age`, `idle_timeout`). In store mode
+//! ([`SessionConfig::with_store`]) the cookie holds only a sealed id:
+//! `destroy()` deletes the session for every copy, `regenerate_id(true)`
+//! deletes the old record, and [`SessionConfig::revoke_owner`] logs a user
+//! out everywhere.
+//!
+//! **Concurrent requests.** Only store mode merges them: each save writes
+//! the fields it changed, so requests writing different fields of one
+//! session all land. In cookie mode each response carries its own copy of
+//! the whole session and the browser keeps the last cookie it receives, so
+//! the last response wins. Within one request, copies of the session merge
+//! per field in both modes.
+//!
+//! **Key rotation.** Each seal of our format draws a random 96-bit nonce;
+//! NIST SP 800-38D allows at most 2<sup>32</sup> seals per key with random
+//! nonces, counted over every process that shares the secret. Estimate
+//! seals per second (responses setting the session cookie) times seconds:
+//! 1 000 seals a second reach the bound in about 50 days, 100 in about 497
+//! days. Rotate well before with [`KeyRing`] (a new primary, the old key
+//! kept to open existing cookies, which are then re-sealed).
+//!
+//! **What is sealed is what is read.** Floats round-trip bit for bit; a
+//! field value the next load would not read back (nested deeper than
+//! [`MAX_FIELD_DEPTH`], or a float that is not finite) is refused when
+//! sealing or saving ([`SealError::TooDeep`], [`SealError::NonFinite`]).
+//!
+//! **Processes and memory.** Nonces, ids, salts and IVs stay unique across
+//! `fork()` (the generator is reseeded in the child; a raw `fork`/`clone`
+//! system call, which runs no atfork handler, is not covered: reseed with
+//! `rand::rng().reseed()` in such a child). Key material is wiped when
+//! dropped (`zeroize`), except copies a move leaves on the stack and the
+//! secrets callers pass in.
+//!
 //! # Layers
 //!
 //! The crate is built in layers; each depends only on those above it in
@@ -128,7 +168,7 @@ pub use crate::error::{
     Expiry, LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError,
 };
 pub use crate::model::{
-    Clock, DEFAULT_MAX_SIZE, IntoValue, ManualClock, Session, SessionOwner, SessionSchema,
+    Clock, DEFAULT_MAX_SIZE, IntoValue, MAX_FIELD_DEPTH, ManualClock, Session, SessionOwner, SessionSchema,
     SessionState, SessionValue, Settings, SystemClock,
 };
 // What rustc names when a field type breaks a rule (see `model/rules.rs`):

@@ -150,9 +150,6 @@ async fn the_counter_is_exact_under_16_concurrent_clients() {
     }
 }
 
-/// Requests per kind in [`one_round_trip_each_way`].
-const N: u64 = 50;
-
 /// What a request costs in Redis commands: a read is one round trip (the
 /// load script), an update two (load, then one save script), and a request
 /// that does not touch the session none.

@@ -10,8 +10,8 @@
 //! `name` (the cookie name), so a value never opens as another format or
 //! under another cookie. What the plaintext holds is the caller's business.
 
-use aes_gcm::aead::AeadInPlace;
-use aes_gcm::{Nonce, Tag};
+use aes_gcm::aead::{AeadInOut as _, Nonce};
+use aes_gcm::{Aes256Gcm, Tag};
 
 use crate::crypto::encoding::{decode_base64, decoded_len, encode_base64, encoded_len};
 use crate::crypto::key::KeyRing;
@@ -55,14 +55,19 @@ pub(crate) fn seal_frame_into(
     frame[1..5].copy_from_slice(&key.id().to_be_bytes());
     random::fill(&mut frame[5..HEADER_LEN]);
     let (header, body) = frame.split_at_mut(HEADER_LEN);
-    let nonce = Nonce::from_slice(&header[5..HEADER_LEN]);
+    let nonce = nonce(header);
     let mut aad = AssociatedData::default();
     let tag = key
         .cipher()
-        .encrypt_in_place_detached(nonce, aad.get(format, name), body)
+        .encrypt_inout_detached(&nonce, aad.get(format, name), body.into())
         .expect("AES-GCM seals any plaintext under 64 GiB");
     frame.extend_from_slice(&tag);
     encode_base64(&frame, out);
+}
+
+/// The nonce in a frame's header (bytes 5 to 17).
+fn nonce(header: &[u8]) -> Nonce<Aes256Gcm> {
+    Nonce::<Aes256Gcm>::try_from(&header[5..HEADER_LEN]).expect("a 12-byte nonce")
 }
 
 /// Decoded values up to this length are opened on the stack.
@@ -103,14 +108,14 @@ pub(crate) fn open<R>(
     let (key, by_primary) = keys.find(key_id).ok_or(UnsealError::UnknownKey(key_id))?;
     let tag_at = frame.len() - TAG_LEN;
     let (rest, tag) = frame.split_at_mut(tag_at);
-    let tag = Tag::clone_from_slice(tag);
+    let tag = Tag::try_from(&*tag).expect("TAG_LEN bytes");
     let (header, body) = rest.split_at_mut(HEADER_LEN);
-    let nonce = Nonce::from_slice(&header[5..]);
+    let nonce = nonce(header);
     key.cipher()
-        .decrypt_in_place_detached(
-            nonce,
+        .decrypt_inout_detached(
+            &nonce,
             AssociatedData::default().get(format, name),
-            body,
+            body.into(),
             &tag,
         )
         .map_err(|_| UnsealError::Tampered)?;

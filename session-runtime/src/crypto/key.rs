@@ -6,6 +6,7 @@ use std::sync::Arc;
 use aes_gcm::{Aes256Gcm, KeyInit};
 use hkdf::Hkdf;
 use sha2::Sha256;
+use zeroize::Zeroizing;
 
 use crate::crypto::random;
 
@@ -20,7 +21,10 @@ const HKDF_SALT: &[u8] = b"session-runtime/seal/v1";
 /// short public key id that says which key sealed a value.
 ///
 /// The cipher is built once here, so sealing never pays for key expansion.
-/// `Debug` prints only the key id.
+/// `Debug` prints only the key id. The key material (the AES round keys and
+/// the GHASH key) is wiped when the last copy is dropped, as are the HKDF
+/// state and the derived bytes on the way; what a move copied on the stack
+/// is not, and neither is the secret the caller passed in (theirs to wipe).
 ///
 /// ```
 /// use session_runtime::Key;
@@ -44,14 +48,17 @@ impl Key {
         if secret.len() < MIN_SECRET_LEN {
             return Err(KeyError::SecretTooShort { len: secret.len() });
         }
+        // The PRK's HMAC state (`sha2/zeroize`) and the derived key are wiped
+        // when they go out of scope.
         let hkdf = Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
-        let mut material = [0u8; 32];
+        let mut material = Zeroizing::new([0u8; 32]);
         let mut id = [0u8; 4];
         // Both lengths are far below HKDF-SHA256's limit of 8160 bytes.
-        hkdf.expand(b"aes-256-gcm key", &mut material)
+        hkdf.expand(b"aes-256-gcm key", material.as_mut_slice())
             .and_then(|()| hkdf.expand(b"key id", &mut id))
             .map_err(|_| KeyError::SecretTooShort { len: secret.len() })?;
-        let cipher = Aes256Gcm::new(&material.into());
+        // Borrowed, not copied: a copy would stay on the stack unwiped.
+        let cipher = Aes256Gcm::new(<&aes_gcm::Key<Aes256Gcm>>::from(&*material));
         Ok(Self {
             id: u32::from_be_bytes(id),
             cipher,
@@ -64,9 +71,9 @@ impl Key {
     /// # Panics
     /// Never: 32 random bytes are always a long enough secret.
     pub fn generate() -> Self {
-        let mut secret = [0u8; 32];
-        random::fill(&mut secret);
-        Self::derive(secret).expect("32 random bytes are a long enough secret")
+        let mut secret = Zeroizing::new([0u8; 32]);
+        random::fill(secret.as_mut_slice());
+        Self::derive(secret.as_slice()).expect("32 random bytes are a long enough secret")
     }
 
     /// The public id written into every value this key seals.
@@ -203,3 +210,23 @@ impl fmt::Display for KeyError {
 }
 
 impl std::error::Error for KeyError {}
+
+#[cfg(test)]
+mod tests {
+    use aes_gcm::Aes256Gcm;
+    use aes_gcm::aes::Aes256;
+    use zeroize::ZeroizeOnDrop;
+
+    /// What a key holds and what deriving one goes through are wiped on drop
+    /// (checked at compile time: each type must be `ZeroizeOnDrop`). The AES
+    /// round keys and the GHASH key sit in the cipher; HKDF's PRK sits in two
+    /// SHA-256 states.
+    #[test]
+    fn key_material_is_wiped_on_drop() {
+        fn wiped<T: ZeroizeOnDrop>() {}
+        wiped::<Aes256Gcm>();
+        wiped::<Aes256>();
+        wiped::<sha2::Sha256>();
+        wiped::<zeroize::Zeroizing<[u8; 32]>>();
+    }
+}

@@ -1,11 +1,65 @@
-//! Randomness: nonces, salts and session ids.
+//! Randomness: nonces, salts and session ids. Every random draw of the crate
+//! goes through [`fill`].
+//!
+//! # Fork safety
+//!
+//! `rand`'s thread-local generator is not reseeded in a forked child (rand
+//! 0.9 dropped that), so without care a pre-fork server's workers would all
+//! repeat their parent's next nonces and ids: AES-GCM nonce reuse under one
+//! key. Each thread therefore keeps a fork guard (`forkguard`, feature
+//! `atfork`): a `pthread_atfork` child handler bumps a process-wide counter,
+//! and [`fill`] compares it with the thread's copy, one relaxed atomic load,
+//! no system call. When it changed (this process is a forked child) or the
+//! thread has not drawn through [`fill`] before (its generator may have been
+//! used, and copied by a fork, before the guard existed), the generator is
+//! reseeded from the operating system first.
+//!
+//! Not covered: a child made without running the `pthread_atfork` handlers,
+//! that is a raw `fork`/`clone` system call or glibc's `_Fork()`; such a
+//! program must call `rand::rng().reseed()` in the child before it seals.
+//! Ordinary `fork()` (libc, `nix`, Python's `os.fork`) and `posix_spawn`/
+//! `Command` are covered. Neither is a VM snapshot restored twice.
+
+use std::cell::Cell;
+
+use rand::Rng as _;
 
 use crate::crypto::encoding::encode_base64;
 
+thread_local! {
+    /// `None` until this thread first draws: the generator may have been
+    /// used, and copied by a fork, before that, so the first draw reseeds.
+    static FORK_GUARD: Cell<Option<forkguard::Guard>> = const { Cell::new(None) };
+}
+
 /// Fills `bytes` from a CSPRNG (the thread-local generator of `rand`, seeded
-/// from the operating system).
+/// from the operating system) that no forked process shares.
 pub(crate) fn fill(bytes: &mut [u8]) {
-    rand::fill(bytes);
+    FORK_GUARD.with(|cell| {
+        let mut guard = cell.take();
+        let stale = guard.as_mut().is_none_or(forkguard::Guard::detected_fork);
+        // A new guard registers the fork handler before the reseed below, so
+        // no fork can fall between the two unseen.
+        let guard = guard.unwrap_or_default();
+        if stale {
+            reseed();
+        }
+        cell.set(Some(guard));
+    });
+    rand::rng().fill_bytes(bytes);
+}
+
+/// Reseeds this thread's generator from the operating system.
+///
+/// # Panics
+/// If the operating system gives no randomness: sealing with a generator
+/// that may repeat another process's output is never an option.
+#[cold]
+#[inline(never)]
+fn reseed() {
+    rand::rng()
+        .reseed()
+        .unwrap_or_else(|e| panic!("could not reseed the CSPRNG from the OS: {e}"));
 }
 
 /// A new session id: 128 random bits from a CSPRNG, as 22 URL-safe characters.

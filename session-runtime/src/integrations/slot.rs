@@ -55,6 +55,9 @@ struct Slot<T> {
     /// valid session: later copies take them, so that all copies (and the
     /// cookie) agree on one new session.
     new_identity: Option<(String, u64)>,
+    /// A copy was dropped during a panic: the handler did not finish, so
+    /// nothing of this request's session is saved.
+    abandoned: bool,
 }
 
 impl<T> Shared<T> {
@@ -66,6 +69,7 @@ impl<T> Shared<T> {
                 source: Source::None,
                 loaded: false,
                 new_identity: None,
+                abandoned: false,
             }),
         })
     }
@@ -75,9 +79,14 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-impl<T: SessionData> WriteBack<T> for Shared<T> {
+impl<T: SessionData + Send + Sync> WriteBack<T> for Shared<T> {
     fn write_back(&self, state: &mut SessionState<T>) {
         let mut slot = lock(&self.slot);
+        if std::thread::panicking() {
+            // Dropped while the handler unwinds: its writes are half done.
+            slot.abandoned = true;
+            return;
+        }
         match slot.state.as_mut() {
             None => slot.state = Some(state.take()),
             Some(into) => into.merge(state),
@@ -89,7 +98,7 @@ impl<T: SessionData> WriteBack<T> for Shared<T> {
 /// `headers`: the first call loads it; later calls get the state the
 /// previous copy left, or, while another copy is out, their own copy. The
 /// session writes itself back when dropped.
-pub(crate) fn extract<T: SessionSchema>(
+pub(crate) fn extract<T: SessionSchema + Send + Sync>(
     shared: Arc<Shared<T>>,
     headers: &HeaderMap,
 ) -> Pending<Result<Session<T>, SessionRejection>> {
@@ -106,7 +115,7 @@ pub(crate) fn extract<T: SessionSchema>(
 }
 
 /// The session a load gave, registered with the request's slot.
-fn hand_out<T: SessionSchema>(
+fn hand_out<T: SessionSchema + Send + Sync>(
     shared: Arc<Shared<T>>,
     loaded: Result<Loaded<T>, StoreError>,
 ) -> Result<Session<T>, SessionRejection> {
@@ -148,8 +157,8 @@ fn hand_out<T: SessionSchema>(
 
 /// Starts saving the slot's session after the handler, if it was ever
 /// extracted and is back (a copy moved into a task that outlives the
-/// handler is not saved).
-pub(crate) fn finish<T: SessionSchema>(
+/// handler is not saved, nor a session a panicking handler abandoned).
+pub(crate) fn finish<T: SessionSchema + Send + Sync>(
     mut shared: Arc<Shared<T>>,
 ) -> Option<Pending<Result<Option<HeaderValue>, SaveError>>> {
     // Usually the last reference by now (the request's extensions and the
@@ -163,11 +172,11 @@ pub(crate) fn finish<T: SessionSchema>(
     }
 }
 
-fn save_slot<T: SessionSchema>(
+fn save_slot<T: SessionSchema + Send + Sync>(
     transport: &Transport<T>,
     slot: &Slot<T>,
 ) -> Option<Pending<Result<Option<HeaderValue>, SaveError>>> {
-    let (true, Some(state)) = (slot.loaded, slot.state.as_ref()) else {
+    let (true, false, Some(state)) = (slot.loaded, slot.abandoned, slot.state.as_ref()) else {
         return None;
     };
     Some(transport.save(state, slot.source))

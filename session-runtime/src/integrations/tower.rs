@@ -64,8 +64,18 @@
 //! store that failed), the response is replaced by a failure response
 //! (`500`, or `503` for a store) carrying the [`SessionFailure`] in its
 //! extensions; [`SessionLayer::with_failure_response`] renders your own.
-//! The default bodies name no type. If the handler panics there is no
-//! response, and nothing is saved.
+//! The default bodies name no type.
+//!
+//! A handler that panics saves nothing, not even what it wrote before the
+//! panic or what an earlier copy of the session wrote back: a session
+//! dropped while its thread unwinds marks the request's session as
+//! abandoned, so that when a panic-catching layer inside this one (such as
+//! tower-http's `CatchPanicLayer`) turns the panic into a `500`, that
+//! response carries no `Set-Cookie` and the store is not written. (Without
+//! such a layer there is no response at all.) The layer learns of the panic
+//! only through such a drop: a handler that hands every copy of its session
+//! back (`drop(session)`) and panics afterwards has its writes saved, since
+//! the `500` then looks like any other response.
 //!
 //! Several session types, each with its own layer (and cookie name), can
 //! serve one application.
@@ -94,7 +104,7 @@ pub struct SessionLayer<T> {
     core: Arc<LayerCore<T>>,
 }
 
-impl<T: SessionSchema> SessionLayer<T> {
+impl<T: SessionSchema + Send + Sync> SessionLayer<T> {
     /// A layer for sessions configured by `config`, carried as
     /// [`Transport::new`] carries them.
     pub fn new(config: SessionConfig<T>) -> Self {
@@ -199,7 +209,7 @@ impl<S, T, ReqBody, ResBody> Service<Request<ReqBody>> for SessionService<S, T>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     ResBody: From<String>,
-    T: SessionSchema,
+    T: SessionSchema + Send + Sync,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -239,7 +249,7 @@ pin_project_lite::pin_project! {
 impl<F, E, T, B> Future for ResponseFuture<F, T, B>
 where
     F: Future<Output = Result<Response<B>, E>>,
-    T: SessionSchema,
+    T: SessionSchema + Send + Sync,
     B: From<String>,
 {
     type Output = Result<Response<B>, E>;
@@ -300,7 +310,7 @@ impl<F, T, B> fmt::Debug for ResponseFuture<F, T, B> {
 /// A [`SessionRejection`]: no `SessionLayer<T>` wraps the service, or the
 /// store failed. Its [`to_response`](SessionRejection::to_response) is the
 /// answer.
-pub fn session<T: SessionSchema, B>(
+pub fn session<T: SessionSchema + Send + Sync, B>(
     request: &Request<B>,
 ) -> Pending<Result<Session<T>, SessionRejection>> {
     extract::<T>(request.extensions(), request.headers())
@@ -310,13 +320,13 @@ pub fn session<T: SessionSchema, B>(
 ///
 /// # Errors
 /// As [`session`].
-pub fn from_parts<T: SessionSchema>(
+pub fn from_parts<T: SessionSchema + Send + Sync>(
     parts: &Parts,
 ) -> Pending<Result<Session<T>, SessionRejection>> {
     extract::<T>(&parts.extensions, &parts.headers)
 }
 
-fn extract<T: SessionSchema>(
+fn extract<T: SessionSchema + Send + Sync>(
     extensions: &http::Extensions,
     headers: &http::HeaderMap,
 ) -> Pending<Result<Session<T>, SessionRejection>> {

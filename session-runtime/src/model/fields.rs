@@ -19,6 +19,7 @@ use serde::de::{self, Visitor};
 use serde_json::value::RawValue;
 
 use crate::error::SealError;
+use crate::model::checked::{EncodeError, MAX_FIELD_DEPTH};
 use crate::model::schema::SessionData;
 use crate::model::state::SessionState;
 
@@ -31,17 +32,14 @@ pub(crate) const FLASH_KEY: &str = "__f";
 ///
 /// # Errors
 /// [`SealError::Encode`] when a field (or a flash value set in this
-/// request) does not serialize.
+/// request) does not serialize, [`SealError::TooDeep`] or
+/// [`SealError::NonFinite`] when it would not be read back.
 pub(crate) fn encode<T: SessionData>(
     inner: &SessionState<T>,
     out: &mut Vec<u8>,
 ) -> Result<(), SealError> {
-    if let Some((index, message)) = &inner.flash_error {
-        let key = T::SCHEMA.keys[*index];
-        return Err(SealError::Encode {
-            key,
-            message: message.clone(),
-        });
+    if let Some((index, error)) = &inner.flash_error {
+        return Err(seal_error(T::SCHEMA.keys[*index], error.clone()));
     }
     let mut comma = Comma::default();
     out.push(b'{');
@@ -55,10 +53,7 @@ pub(crate) fn encode<T: SessionData>(
         inner
             .data
             .encode_field(index, out)
-            .map_err(|e| SealError::Encode {
-                key,
-                message: e.to_string(),
-            })?;
+            .map_err(|e| seal_error(key, e))?;
     }
     for (key, json) in &inner.extra {
         comma.write(out);
@@ -79,6 +74,18 @@ pub(crate) fn encode<T: SessionData>(
     }
     out.push(b'}');
     Ok(())
+}
+
+/// The seal error of field `key` that did not encode.
+pub(crate) fn seal_error(key: &'static str, error: EncodeError) -> SealError {
+    match error {
+        EncodeError::Json(message) => SealError::Encode { key, message },
+        EncodeError::TooDeep => SealError::TooDeep {
+            key,
+            limit: MAX_FIELD_DEPTH,
+        },
+        EncodeError::NonFinite => SealError::NonFinite { key },
+    }
 }
 
 #[derive(Default)]

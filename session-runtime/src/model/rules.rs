@@ -27,8 +27,7 @@ use serde::de::DeserializeOwned;
 
 use crate::model::fields;
 
-/// What encoding a field can fail with.
-pub type EncodeError = serde_json::Error;
+pub use crate::model::checked::EncodeError;
 
 /// A field type that a session can share between threads.
 #[diagnostic::on_unimplemented(
@@ -94,7 +93,7 @@ impl<V> Codec<V> {
 }
 
 fn encode<T: Serialize>(value: &T, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-    serde_json::to_writer(out, value)
+    crate::model::checked::encode(value, out)
 }
 
 fn decode<T: DeserializeOwned>(json: &[u8], slot: &mut T) -> Option<usize> {

@@ -38,7 +38,11 @@ pub trait SessionData: Sized + 'static {
     fn new_default() -> Self;
 
     /// Writes the JSON of the stored field `index` to `out`.
-    fn encode_field(&self, index: usize, out: &mut Vec<u8>) -> Result<(), serde_json::Error>;
+    fn encode_field(
+        &self,
+        index: usize,
+        out: &mut Vec<u8>,
+    ) -> Result<(), crate::model::checked::EncodeError>;
 
     /// The fields that hold a value: optional fields that are `Some`, and every other field.
     fn present_fields(&self) -> FieldBits;

@@ -3,7 +3,7 @@
 //! under which id it is stored.
 
 use crate::error::SealError;
-use crate::model::fields::FLASH_KEY;
+use crate::model::fields::{FLASH_KEY, seal_error};
 use crate::model::schema::SessionData;
 use crate::model::state::{SessionState, all_fields};
 
@@ -59,13 +59,12 @@ impl<T: SessionData> SessionState<T> {
     /// flash values that arrived (they are read once, then gone).
     ///
     /// # Errors
-    /// [`SealError::Encode`] when a written field or flash does not serialize.
+    /// [`SealError::Encode`] when a written field or flash does not serialize,
+    /// [`SealError::TooDeep`] or [`SealError::NonFinite`] when it would not be
+    /// read back.
     pub(crate) fn writes(&self, whole: bool) -> Result<Writes, SealError> {
-        if let Some((index, message)) = &self.flash_error {
-            return Err(SealError::Encode {
-                key: T::SCHEMA.keys[*index],
-                message: message.clone(),
-            });
+        if let Some((index, error)) = &self.flash_error {
+            return Err(seal_error(T::SCHEMA.keys[*index], error.clone()));
         }
         let flash = T::SCHEMA.flash;
         let plain = all_fields::<T>() & !flash;
@@ -87,10 +86,7 @@ impl<T: SessionData> SessionState<T> {
                 let mut json = Vec::new();
                 self.data
                     .encode_field(index, &mut json)
-                    .map_err(|e| SealError::Encode {
-                        key,
-                        message: e.to_string(),
-                    })?;
+                    .map_err(|e| seal_error(key, e))?;
                 writes.set.push(((*key).to_owned(), into_text(json)));
             } else if let Some((_, json)) = self.flash_out.iter().find(|(i, _)| *i == index) {
                 writes.set.push(((*key).to_owned(), json.get().to_owned()));
@@ -122,10 +118,7 @@ impl<T: SessionData> SessionState<T> {
         let mut json = Vec::new();
         self.data
             .encode_field(index, &mut json)
-            .map_err(|e| SealError::Encode {
-                key: T::SCHEMA.keys[index],
-                message: e.to_string(),
-            })?;
+            .map_err(|e| seal_error(T::SCHEMA.keys[index], e))?;
         Ok(OwnerChange::Set(owner_key(&into_text(json))))
     }
 }

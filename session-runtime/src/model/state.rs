@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use serde_json::value::RawValue;
 
+use crate::model::checked::EncodeError;
 use crate::model::schema::{FieldBits, SessionData};
 use crate::model::settings::IdGenerator;
 
@@ -37,8 +38,9 @@ pub struct SessionState<T> {
     pub(super) flash_out: Vec<(usize, Box<RawValue>)>,
     /// Keys the schema does not declare, kept so that they are written back.
     pub(super) extra: Vec<(String, Box<RawValue>)>,
-    /// A flash value that could not be serialized, reported when sealing.
-    pub(super) flash_error: Option<(usize, String)>,
+    /// A flash value that could not be serialized (or would not read back),
+    /// reported when sealing.
+    pub(super) flash_error: Option<(usize, EncodeError)>,
     pub(super) status: Status,
     /// Where this state goes when it is dropped (set by the HTTP layers:
     /// a handler never has to hand the session back).
@@ -49,6 +51,10 @@ pub struct SessionState<T> {
 }
 
 /// Receives a session state when it is dropped.
+///
+/// It is called whatever the drop's cause, also while the thread unwinds
+/// from a panic (`std::thread::panicking()`); the sink decides what that
+/// means for the request (the axum layer then saves nothing).
 pub(crate) trait WriteBack<T>: Send + Sync {
     /// Takes what it needs from `state`, which is dropped right after.
     fn write_back(&self, state: &mut SessionState<T>);
@@ -188,7 +194,7 @@ impl<T: SessionData> SessionState<T> {
         &mut self,
         index: usize,
         value: &V,
-        encode: fn(&V, &mut Vec<u8>) -> Result<(), serde_json::Error>,
+        encode: fn(&V, &mut Vec<u8>) -> Result<(), EncodeError>,
     ) {
         if self.status.destroyed || index >= T::SCHEMA.keys.len() {
             return;
@@ -196,14 +202,15 @@ impl<T: SessionData> SessionState<T> {
         self.flash_out.retain(|(i, _)| *i != index);
         let mut json = Vec::new();
         let raw = encode(value, &mut json).and_then(|()| {
-            // `encode` wrote one JSON value, so this is UTF-8 and valid.
-            let json = String::from_utf8(json).map_err(serde::ser::Error::custom)?;
-            RawValue::from_string(json)
+            String::from_utf8(json)
+                .map_err(|e| e.to_string())
+                .and_then(|text| RawValue::from_string(text).map_err(|e| e.to_string()))
+                .map_err(EncodeError::Json)
         });
         match raw {
             Ok(json) => self.flash_out.push((index, json)),
             // Kept until the save, which then fails with this error.
-            Err(e) => self.flash_error = Some((index, e.to_string())),
+            Err(e) => self.flash_error = Some((index, e)),
         }
         self.dirty |= 1 << index;
     }

@@ -1,48 +1,120 @@
-//! Finding the session's pair in a `Cookie` request header.
+//! Finding the session's pair in a `Cookie` request header, and reading a
+//! token from header bytes.
+//!
+//! Header values are bytes, not text: browsers send whatever other cookies
+//! hold (UTF-8 in a `theme=café`, Latin-1, stray control bytes), and one
+//! such neighbour must not hide the session cookie. So the line is split as
+//! bytes, and only the session's own value has to be text.
 
-/// The value of the pair named `name` in one `Cookie` header line. The line
-/// is split as the `cookie` crate's `split_parse` does (on `;`, names
-/// and values trimmed), without building a cookie per pair; a
-/// double-quoted value is unquoted.
-///
-/// The line is visible ASCII (`HeaderValue::to_str`), so the only
-/// whitespace to trim is spaces and tabs.
-pub(super) fn find<'h>(line: &'h str, name: &str) -> Option<&'h str> {
+/// The value of the first pair named `name` in one `Cookie` header line,
+/// as bytes. The line is split as the `cookie` crate's `split_parse` does
+/// (on `;`, names and values trimmed of spaces and tabs), without building a
+/// cookie per pair; a double-quoted value is unquoted. A pair that cannot be
+/// parsed (no `=`, an empty name, bytes no cookie name holds) is skipped,
+/// never the rest of the line.
+pub(super) fn find<'h>(line: &'h [u8], name: &str) -> Option<&'h [u8]> {
     let name = name.as_bytes();
-    let bytes = line.as_bytes();
-    let mut at = 0;
-    loop {
-        let end = line[at..].find(';').map_or(line.len(), |i| at + i);
-        let start = skip_blanks(bytes, at, end);
-        if bytes[start..end].starts_with(name) {
-            let eq = skip_blanks(bytes, start + name.len(), end);
-            if eq < end && bytes[eq] == b'=' {
-                let from = skip_blanks(bytes, eq + 1, end);
-                let mut to = end;
-                while to > from && matches!(bytes[to - 1], b' ' | b'\t') {
-                    to -= 1;
-                }
-                let value = &line[from..to];
-                return Some(
-                    value
-                        .strip_prefix('"')
-                        .and_then(|v| v.strip_suffix('"'))
-                        .unwrap_or(value),
+    line.split(|&b| b == b';').find_map(|pair| {
+        let pair = trim(pair);
+        let rest = pair.strip_prefix(name)?;
+        let value = trim_start(rest).strip_prefix(b"=")?;
+        let value = trim(value);
+        Some(
+            value
+                .strip_prefix(b"\"")
+                .and_then(|v| v.strip_suffix(b"\""))
+                .unwrap_or(value),
+        )
+    })
+}
+
+/// A token from header bytes: the text, or `""` when the bytes are not
+/// UTF-8 (no token is; `""` matches none, so such a value counts as present
+/// and invalid). The session header and the session cookie's value are
+/// read alike.
+pub(super) fn token(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or("")
+}
+
+fn is_blank(b: u8) -> bool {
+    matches!(b, b' ' | b'\t')
+}
+
+fn trim_start(bytes: &[u8]) -> &[u8] {
+    let start = bytes
+        .iter()
+        .position(|&b| !is_blank(b))
+        .unwrap_or(bytes.len());
+    &bytes[start..]
+}
+
+fn trim(bytes: &[u8]) -> &[u8] {
+    let bytes = trim_start(bytes);
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_blank(b))
+        .map_or(0, |i| i + 1);
+    &bytes[..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find, token};
+
+    fn value(line: &[u8]) -> Option<&[u8]> {
+        find(line, "sid")
+    }
+
+    #[test]
+    fn plain_pairs() {
+        assert_eq!(value(b"sid=abc"), Some(&b"abc"[..]));
+        assert_eq!(value(b"a=1; sid=abc; b=2"), Some(&b"abc"[..]));
+        assert_eq!(value(b"  sid \t=\t abc  ;x=1"), Some(&b"abc"[..]));
+        assert_eq!(value(b"sid=\"abc\""), Some(&b"abc"[..]));
+        assert_eq!(value(b"sid="), Some(&b""[..]));
+        assert_eq!(value(b"sid=a; sid=b"), Some(&b"a"[..]), "the first wins");
+        assert_eq!(value(b"sidx=a; xsid=b; s id=c"), None);
+        assert_eq!(value(b""), None);
+    }
+
+    #[test]
+    fn neighbours_of_any_bytes_do_not_hide_the_session_pair() {
+        let neighbours: [&[u8]; 12] = [
+            "theme=café".as_bytes(),
+            "emoji=🍪".as_bytes(),
+            b"latin1=caf\xe9",
+            b"lone=\xff\xfe",
+            b"ctl=\x00\x01\x1f\x7f",
+            b"cr=a\rb\nc",
+            b"tab=\ta\t",
+            b"noequals",
+            b"=novalue",
+            b"",
+            b"\"quoted=x",
+            "caf\u{e9}=name".as_bytes(),
+        ];
+        for neighbour in neighbours {
+            for line in [
+                [neighbour, b"; sid=TOKEN"].concat(),
+                [&b"sid=TOKEN; "[..], neighbour].concat(),
+                [neighbour, b";sid=TOKEN;", neighbour].concat(),
+                [neighbour, b";;; ; sid=TOKEN"].concat(),
+            ] {
+                assert_eq!(
+                    value(&line),
+                    Some(&b"TOKEN"[..]),
+                    "{}",
+                    String::from_utf8_lossy(&line)
                 );
             }
         }
-        if end == line.len() {
-            return None;
-        }
-        at = end + 1;
     }
-}
 
-/// The index of the first byte at or after `at` (and before `end`) that
-/// is not a space or a tab.
-fn skip_blanks(bytes: &[u8], mut at: usize, end: usize) -> usize {
-    while at < end && matches!(bytes[at], b' ' | b'\t') {
-        at += 1;
+    #[test]
+    fn a_session_value_that_is_not_text_is_present_and_invalid() {
+        let line = b"sid=caf\xe9; sid=TOKEN";
+        assert_eq!(value(line), Some(&b"caf\xe9"[..]), "the first still wins");
+        assert_eq!(token(value(line).unwrap()), "");
+        assert_eq!(token(b"TOKEN"), "TOKEN");
     }
-    at
 }

@@ -50,6 +50,8 @@
 //!   cookie. An empty header falls back to the cookie; a present but
 //!   invalid header does **not**: the request gets a fresh session.
 //! * With several cookies of the session's name, the first one wins.
+//!   Other cookies may hold any bytes (`theme=café`): the `Cookie` header
+//!   is read as bytes, and a pair that cannot be parsed is skipped.
 //! * An invalid, tampered or expired token gives a fresh session, never an
 //!   error; [`Loaded::error`] says why. A store that fails is an error.
 //! * A session that came in a header is never written into a cookie on a
@@ -261,20 +263,23 @@ impl<T> Transport<T> {
 
     /// The token a request carries, and where it was found.
     ///
-    /// A session header that is not visible ASCII counts as present and
-    /// invalid (it is returned as `""`, which no token matches).
+    /// Headers are read as bytes: a `Cookie` line is split into pairs
+    /// whatever bytes the other cookies hold (UTF-8, Latin-1, control
+    /// bytes), and a pair that cannot be parsed is skipped, not the line.
+    /// A session header, or the first session cookie, whose value is not
+    /// UTF-8 counts as present and invalid (it is returned as `""`, which
+    /// no token matches).
     pub fn find<'h>(&self, headers: &'h HeaderMap) -> Option<(Source, &'h str)> {
         if let Some(value) = self.header.as_ref().and_then(|name| headers.get(name))
             && !value.is_empty()
         {
-            return Some((Source::Header, value.to_str().unwrap_or("")));
+            return Some((Source::Header, cookie_header::token(value.as_bytes())));
         }
         headers
             .get_all(COOKIE)
             .iter()
-            .filter_map(|value| value.to_str().ok())
-            .find_map(|line| cookie_header::find(line, &self.wire.cookie_name))
-            .map(|value| (Source::Cookie, value))
+            .find_map(|line| cookie_header::find(line.as_bytes(), &self.wire.cookie_name))
+            .map(|value| (Source::Cookie, cookie_header::token(value)))
     }
 
     /// A `Set-Cookie` value carrying `token`, expiring at `expires_at_ms`

@@ -16,7 +16,7 @@ use super::primitives::check_salt;
 use super::primitives::{
     check_json, derive_key, hmac_for, parse_expiration, random_iv, random_salt,
 };
-use super::{IV_LEN, IronError, IronParams, KEY_LEN, MAC_PREFIX, Passwords};
+use super::{DerivedKey, IV_LEN, IronError, IronParams, KEY_LEN, MAC_PREFIX, Passwords};
 use crate::crypto::encoding::{decode_base64_vec, encode_base64};
 
 type Aes256CbcEnc = cbc::Encryptor<Aes256>;
@@ -56,6 +56,61 @@ pub const DEFAULT_KEY_CACHE_CAPACITY: usize = 256;
 /// Default time a codec reuses its sealing salts and keys.
 pub const DEFAULT_SALT_REUSE_MS: u64 = 60_000;
 
+/// Default cap on the length of a seal [`IronCodec::unseal`] looks at, in
+/// bytes ([`IronCodec::with_max_seal_len`]): far above a cookie (4096 bytes)
+/// or a header, so that a huge input is refused before it is split, hashed
+/// or decoded.
+pub const DEFAULT_MAX_SEAL_LEN: usize = 64 * 1024;
+
+/// Default budget of PBKDF2 work for seals not verified yet, in iterations per
+/// second ([`IronCodec::with_derivation_budget`]): 128 derivations of h3 v2's
+/// 8192 iterations, about a quarter of one core here (1.9 ms each); for h3 v1
+/// (one iteration, as cheap as the HMAC itself) it is no bound in practice.
+pub const DEFAULT_DERIVATION_BUDGET: u64 = 128 * 8192;
+
+/// A token bucket of PBKDF2 iterations, in thousandths of an iteration so that
+/// refilling by the millisecond is exact.
+#[derive(Debug)]
+struct Bucket {
+    /// Iterations per second; `u64::MAX`: no limit.
+    per_second: u64,
+    /// What is left, in milli-iterations.
+    milli: u128,
+    /// When it was last refilled (the caller's clock, ms).
+    at_ms: u64,
+}
+
+impl Bucket {
+    fn full(per_second: u64) -> Self {
+        Self {
+            per_second,
+            milli: u128::from(per_second) * 1000,
+            at_ms: 0,
+        }
+    }
+
+    /// Takes `iterations` at `now_ms`, refilling first; `false` (and nothing
+    /// taken) when not enough is left. A clock that goes back refills nothing.
+    fn take(&mut self, iterations: u32, now_ms: u64) -> bool {
+        if self.per_second == u64::MAX {
+            return true;
+        }
+        let capacity = u128::from(self.per_second) * 1000;
+        if now_ms > self.at_ms {
+            let refill = u128::from(now_ms - self.at_ms) * u128::from(self.per_second);
+            self.milli = (self.milli + refill).min(capacity);
+            self.at_ms = now_ms;
+        }
+        let cost = u128::from(iterations) * 1000;
+        if self.milli >= cost {
+            self.milli -= cost;
+            true
+        } else {
+            false
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct CacheKey {
     slot: usize,
@@ -65,15 +120,15 @@ struct CacheKey {
 
 struct KeyCache {
     capacity: usize,
-    keys: HashMap<CacheKey, [u8; KEY_LEN]>,
+    keys: HashMap<CacheKey, DerivedKey>,
 }
 
 impl KeyCache {
-    fn get(&self, key: &CacheKey) -> Option<[u8; KEY_LEN]> {
-        self.keys.get(key).copied()
+    fn get(&self, key: &CacheKey) -> Option<DerivedKey> {
+        self.keys.get(key).cloned()
     }
 
-    fn insert(&mut self, key: CacheKey, value: [u8; KEY_LEN]) {
+    fn insert(&mut self, key: CacheKey, value: DerivedKey) {
         if self.capacity == 0 || self.keys.contains_key(&key) {
             return;
         }
@@ -93,9 +148,9 @@ impl KeyCache {
 struct SealingState {
     since_ms: u64,
     encryption_salt: String,
-    encryption_key: [u8; KEY_LEN],
+    encryption_key: DerivedKey,
     integrity_salt: String,
-    integrity_key: [u8; KEY_LEN],
+    integrity_key: DerivedKey,
 }
 
 /// Seals and unseals iron `Fe26.2` strings with a [`Passwords`] set and [`IronParams`],
@@ -132,6 +187,9 @@ pub struct IronCodec {
     cache: Mutex<KeyCache>,
     sealing: Mutex<Option<SealingState>>,
     derivations: AtomicU64,
+    budget: Mutex<Bucket>,
+    refused: AtomicU64,
+    max_seal_len: usize,
 }
 
 impl fmt::Debug for IronCodec {
@@ -143,8 +201,16 @@ impl fmt::Debug for IronCodec {
             .field("salt_reuse_ms", &self.salt_reuse_ms)
             .field("cached_keys", &self.cached_keys())
             .field("key_derivations", &self.key_derivations())
+            .field("derivation_budget", &lock(&self.budget).per_second)
+            .field("derivations_refused", &self.derivations_refused())
             .finish_non_exhaustive()
     }
+}
+
+/// The key as the AES-256 block cipher takes it, borrowed (a copy would stay
+/// on the stack unwiped).
+fn cbc_key(key: &[u8; KEY_LEN]) -> &cbc::cipher::Key<Aes256> {
+    key.into()
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -226,7 +292,48 @@ impl IronCodec {
             }),
             sealing: Mutex::new(None),
             derivations: AtomicU64::new(0),
+            budget: Mutex::new(Bucket::full(DEFAULT_DERIVATION_BUDGET)),
+            refused: AtomicU64::new(0),
+            max_seal_len: DEFAULT_MAX_SEAL_LEN,
         })
+    }
+
+    /// Caps the length of the seals [`unseal`](Self::unseal) accepts, in bytes
+    /// (default [`DEFAULT_MAX_SEAL_LEN`]); a longer one is
+    /// [`IronError::TooLarge`] before any work is done on it.
+    #[must_use]
+    pub fn with_max_seal_len(mut self, bytes: usize) -> Self {
+        self.max_seal_len = bytes;
+        self
+    }
+
+    /// Bounds the PBKDF2 work that seals not verified yet may cost, in
+    /// iterations per second (default [`DEFAULT_DERIVATION_BUDGET`]; up to one
+    /// second's worth at once; `u64::MAX`: no bound).
+    ///
+    /// Unsealing derives the integrity key of a salt it has not cached before
+    /// it can check the HMAC, so with h3 v2 (8192 iterations) every forged
+    /// cookie with fresh salts costs about 1.9 ms of CPU. That work is charged
+    /// to this budget (by the caller's clock, the `now_ms` given to
+    /// [`unseal`](Self::unseal)); beyond it the seal is refused unchecked with
+    /// [`IronError::DerivationBudget`], which the HTTP layers treat as any
+    /// invalid cookie (a fresh session, reported to the rejection hook).
+    /// Seals whose keys are cached (every cookie this codec sealed or already
+    /// opened) cost nothing and are never refused; neither is sealing. During
+    /// a flood, a genuine cookie whose keys are not cached yet (sealed by
+    /// another process, or by h3 itself, which uses fresh salts for every
+    /// seal) may be refused too: size the budget for the rate of such cookies.
+    #[must_use]
+    pub fn with_derivation_budget(self, iterations_per_second: u64) -> Self {
+        *lock(&self.budget) = Bucket::full(iterations_per_second);
+        self
+    }
+
+    /// How many seals were refused unchecked because the derivation budget was
+    /// spent ([`with_derivation_budget`](Self::with_derivation_budget)), for
+    /// monitoring.
+    pub fn derivations_refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
     }
 
     /// Sets how many derived keys are cached (`0` disables the cache).
@@ -275,7 +382,7 @@ impl IronCodec {
         *lock(&self.sealing) = None;
     }
 
-    fn cached_or_derive(&self, slot: usize, salt: &str, iterations: u32) -> [u8; KEY_LEN] {
+    fn cached_or_derive(&self, slot: usize, salt: &str, iterations: u32) -> DerivedKey {
         let key = CacheKey {
             slot,
             iterations,
@@ -287,19 +394,43 @@ impl IronCodec {
         self.derive(slot, salt, iterations)
     }
 
-    fn derive(&self, slot: usize, salt: &str, iterations: u32) -> [u8; KEY_LEN] {
+    /// The key of a salt taken from a seal not verified yet: from the cache,
+    /// else derived if the budget allows.
+    fn cached_or_derive_unverified(
+        &self,
+        slot: usize,
+        salt: &str,
+        iterations: u32,
+        now_ms: u64,
+    ) -> Result<DerivedKey, IronError> {
+        let key = CacheKey {
+            slot,
+            iterations,
+            salt: salt.into(),
+        };
+        if let Some(found) = lock(&self.cache).get(&key) {
+            return Ok(found);
+        }
+        if !lock(&self.budget).take(iterations, now_ms) {
+            self.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(IronError::DerivationBudget);
+        }
+        Ok(self.derive(slot, salt, iterations))
+    }
+
+    fn derive(&self, slot: usize, salt: &str, iterations: u32) -> DerivedKey {
         self.derivations.fetch_add(1, Ordering::Relaxed);
         derive_key(self.passwords.secrets[slot].bytes(), salt, iterations)
     }
 
-    fn remember(&self, slot: usize, salt: &str, iterations: u32, value: [u8; KEY_LEN]) {
+    fn remember(&self, slot: usize, salt: &str, iterations: u32, value: &DerivedKey) {
         lock(&self.cache).insert(
             CacheKey {
                 slot,
                 iterations,
                 salt: salt.into(),
             },
-            value,
+            value.clone(),
         );
     }
 
@@ -354,13 +485,13 @@ impl IronCodec {
             0,
             &material.encryption_salt,
             p.encryption_iterations,
-            encryption_key,
+            &encryption_key,
         );
         self.remember(
             0,
             &material.integrity_salt,
             p.integrity_iterations,
-            integrity_key,
+            &integrity_key,
         );
         Ok(self.assemble(
             json,
@@ -389,8 +520,13 @@ impl IronCodec {
         let integrity_salt = random_salt();
         let encryption_key = self.derive(0, &encryption_salt, p.encryption_iterations);
         let integrity_key = self.derive(0, &integrity_salt, p.integrity_iterations);
-        self.remember(0, &encryption_salt, p.encryption_iterations, encryption_key);
-        self.remember(0, &integrity_salt, p.integrity_iterations, integrity_key);
+        self.remember(
+            0,
+            &encryption_salt,
+            p.encryption_iterations,
+            &encryption_key,
+        );
+        self.remember(0, &integrity_salt, p.integrity_iterations, &integrity_key);
         let state = SealingState {
             since_ms: now_ms,
             encryption_salt,
@@ -418,7 +554,7 @@ impl IronCodec {
     ) -> String {
         let p = &self.params;
         let now = p.now(now_ms);
-        let ciphertext = Aes256CbcEnc::new(&(*encryption_key).into(), &(*iv).into())
+        let ciphertext = Aes256CbcEnc::new(cbc_key(encryption_key), &(*iv).into())
             .encrypt_padded_vec::<Pkcs7>(json.as_bytes());
         let expiration = if ttl_ms == 0 {
             String::new()
@@ -449,14 +585,20 @@ impl IronCodec {
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
-    /// Unseals at `now_ms` (milliseconds since the Unix epoch), checking in iron's order:
-    /// field count, prefix, expiration (before the HMAC), password id, HMAC, then IV,
+    /// Unseals at `now_ms` (milliseconds since the Unix epoch), checking in iron's order
+    /// (after the length cap, [`with_max_seal_len`](Self::with_max_seal_len)): field count, prefix, expiration (before the HMAC), password id, HMAC, then IV,
     /// decryption and JSON. With [`IronParams::legacy_fallback`], a [`IronError::BadHmac`]
     /// is retried once with one iteration, and a success is flagged [`Unsealed::legacy`].
     ///
     /// # Errors
     /// Every cause is a distinct [`IronError`] variant. Unsealing never panics.
     pub fn unseal(&self, sealed: &str, now_ms: u64) -> Result<Unsealed, IronError> {
+        if sealed.len() > self.max_seal_len {
+            return Err(IronError::TooLarge {
+                len: sealed.len(),
+                limit: self.max_seal_len,
+            });
+        }
         let parts = Parts::split(sealed)?;
         match self.unseal_parts(&parts, now_ms, &self.params) {
             Err(IronError::BadHmac)
@@ -492,9 +634,14 @@ impl IronCodec {
         };
         let slot = self.passwords.slot_for(parts.password_id)?;
 
-        // Integrity first; keys of unverified seals never enter the cache.
-        let integrity_key =
-            self.cached_or_derive(slot, parts.integrity_salt, p.integrity_iterations);
+        // Integrity first; keys of unverified seals never enter the cache, and
+        // deriving them is bounded by the budget.
+        let integrity_key = self.cached_or_derive_unverified(
+            slot,
+            parts.integrity_salt,
+            p.integrity_iterations,
+            now_ms,
+        )?;
         let Some(digest) = decode_base64_vec(parts.hmac.as_bytes()) else {
             return Err(IronError::BadHmac);
         };
@@ -505,7 +652,7 @@ impl IronCodec {
             slot,
             parts.integrity_salt,
             p.integrity_iterations,
-            integrity_key,
+            &integrity_key,
         );
 
         let ciphertext =
@@ -524,9 +671,9 @@ impl IronCodec {
             slot,
             parts.encryption_salt,
             p.encryption_iterations,
-            encryption_key,
+            &encryption_key,
         );
-        let plaintext = Aes256CbcDec::new(&encryption_key.into(), &iv.into())
+        let plaintext = Aes256CbcDec::new(cbc_key(&encryption_key), &iv.into())
             .decrypt_padded_vec::<Pkcs7>(&ciphertext)
             .map_err(|_| IronError::DecryptionFailed)?;
 

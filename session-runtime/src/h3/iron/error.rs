@@ -61,6 +61,19 @@ pub enum IronError {
     DecryptionFailed,
     /// The plaintext (or the text given to seal) is not JSON.
     InvalidJson(String),
+    /// The seal's integrity salt is not cached and the codec's budget of
+    /// PBKDF2 work for unverified seals is spent
+    /// ([`IronCodec::with_derivation_budget`](super::IronCodec::with_derivation_budget)):
+    /// the seal was refused without being checked.
+    DerivationBudget,
+    /// The seal is longer than the codec accepts
+    /// ([`IronCodec::with_max_seal_len`](super::IronCodec::with_max_seal_len)).
+    TooLarge {
+        /// Its length in bytes.
+        len: usize,
+        /// The cap.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for IronError {
@@ -99,6 +112,12 @@ impl fmt::Display for IronError {
             Self::InvalidIv { len } => write!(f, "Invalid IV length: {len} bytes, expected 16"),
             Self::DecryptionFailed => f.write_str("Decryption failed"),
             Self::InvalidJson(why) => write!(f, "Failed parsing sealed object JSON: {why}"),
+            Self::TooLarge { len, limit } => {
+                write!(f, "Sealed text is {len} bytes, over the limit of {limit}")
+            }
+            Self::DerivationBudget => f.write_str(
+                "Key derivation budget spent: seal refused unchecked (too many unknown salts)",
+            ),
         }
     }
 }

@@ -55,7 +55,10 @@ mod primitives;
 #[cfg(test)]
 mod tests;
 
-pub use codec::{DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_SALT_REUSE_MS, IronCodec, Unsealed};
+pub use codec::{
+    DEFAULT_DERIVATION_BUDGET, DEFAULT_KEY_CACHE_CAPACITY, DEFAULT_MAX_SEAL_LEN,
+    DEFAULT_SALT_REUSE_MS, IronCodec, Unsealed,
+};
 pub use error::IronError;
 pub use params::IronParams;
 pub use passwords::Passwords;
@@ -68,6 +71,10 @@ pub const MIN_PASSWORD_LEN: usize = 32;
 
 /// Length of the derived AES-256 and HMAC keys, in bytes.
 const KEY_LEN: usize = 32;
+
+/// A derived key, wiped when dropped (in the cache, the sealing state and on
+/// the way).
+type DerivedKey = zeroize::Zeroizing<[u8; KEY_LEN]>;
 
 /// Length of the AES-CBC initialisation vector, in bytes.
 const IV_LEN: usize = 16;

@@ -4,11 +4,14 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use zeroize::Zeroizing;
+
 use super::{IronError, MIN_PASSWORD_LEN};
 
-/// A password secret. Its [`Debug`](fmt::Debug) output is redacted.
+/// A password secret. Its [`Debug`](fmt::Debug) output is redacted; it is
+/// wiped when dropped.
 #[derive(Clone)]
-pub(super) struct Secret(Box<str>);
+pub(super) struct Secret(Zeroizing<Box<str>>);
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -18,8 +21,11 @@ impl fmt::Debug for Secret {
 
 impl Secret {
     fn new(secret: String) -> Result<Self, IronError> {
+        // Copied into a box of the exact size, then the given string is wiped
+        // (`into_boxed_str` could reallocate and leave the old buffer as it was).
+        let secret = Zeroizing::new(secret);
         check_password(&secret)?;
-        Ok(Self(secret.into_boxed_str()))
+        Ok(Self(Zeroizing::new(Box::from(secret.as_str()))))
     }
 
     pub(super) fn bytes(&self) -> &[u8] {

@@ -4,7 +4,9 @@
 use hmac::{Hmac, KeyInit as _, Mac as _};
 use sha2::Sha256;
 
-use super::{IV_LEN, IronError, KEY_LEN};
+use zeroize::Zeroize as _;
+
+use super::{DerivedKey, IV_LEN, IronError, KEY_LEN};
 use crate::crypto::encoding::push_hex;
 use crate::crypto::random;
 
@@ -16,9 +18,9 @@ const SALT_BYTES: usize = 32;
 
 /// Derives an iron key: `PBKDF2-HMAC-SHA1(password, salt, iterations, 32 bytes)`, where the
 /// salt is the UTF-8 of the salt *text* (the 64 hex characters), not the bytes it spells.
-pub(super) fn derive_key(password: &[u8], salt: &str, iterations: u32) -> [u8; KEY_LEN] {
-    let mut key = [0u8; KEY_LEN];
-    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt.as_bytes(), iterations, &mut key);
+pub(super) fn derive_key(password: &[u8], salt: &str, iterations: u32) -> DerivedKey {
+    let mut key = DerivedKey::default();
+    pbkdf2::pbkdf2_hmac::<sha1::Sha1>(password, salt.as_bytes(), iterations, key.as_mut_slice());
     key
 }
 
@@ -29,6 +31,7 @@ pub(super) fn hmac_for(key: &[u8; KEY_LEN], data: &[u8]) -> HmacSha256 {
     let mut block_key = hmac::digest::Key::<HmacSha256>::default();
     block_key[..KEY_LEN].copy_from_slice(key);
     let mut mac = HmacSha256::new(&block_key);
+    block_key.as_mut_slice().zeroize();
     mac.update(data);
     mac
 }

@@ -17,7 +17,7 @@ use proptest::prelude::*;
 
 /// PBKDF2 of a text password, as the vectors give them.
 fn derive_key(password: &str, salt: &str, iterations: u32) -> [u8; 32] {
-    super::primitives::derive_key(password.as_bytes(), salt, iterations)
+    *super::primitives::derive_key(password.as_bytes(), salt, iterations)
 }
 
 const IRON_PW: &str = "some_not_random_password_that_is_also_long_enough";
@@ -760,6 +760,99 @@ fn key_cache_is_bounded_and_ignores_forgeries() {
 }
 
 #[test]
+fn unverified_derivations_are_bounded_by_the_budget() {
+    // 4 derivations of 8192 iterations per second (plus the legacy retries'
+    // single iterations), by the caller's clock.
+    let params = IronParams::H3_V2.with_iterations(8192);
+    let c = codec(P, params).with_derivation_budget(4 * 8192 + 4);
+    let genuine = c.seal(SESSION, NOW).unwrap(); // sealing: keys cached, never charged
+    let forged = |i: u64| {
+        let salt = format!("{i:064x}");
+        format!("Fe26.2**{ENC_SALT}*{IV_B64}*{CT_V2}**{salt}*AAAA")
+    };
+    let before = c.key_derivations();
+    let results: Vec<IronError> = (0..10)
+        .map(|i| c.unseal(&forged(i), NOW).unwrap_err())
+        .collect();
+    assert_eq!(results[..4], [const { IronError::BadHmac }; 4]);
+    assert_eq!(results[4..], [const { IronError::DerivationBudget }; 6]);
+    assert_eq!(c.derivations_refused(), 6);
+    // 4 derivations at 8192 iterations and their 4 one-iteration retries.
+    assert_eq!(c.key_derivations() - before, 8);
+
+    // With the budget spent, a seal whose keys are cached still opens, and
+    // costs nothing.
+    assert_eq!(c.unseal(&genuine, NOW).unwrap().json, SESSION);
+    assert_eq!(c.key_derivations() - before, 8);
+
+    // A quarter of a second later, one more derivation fits; a clock that goes
+    // back refills nothing.
+    assert_eq!(
+        c.unseal(&forged(10), NOW + 250).unwrap_err(),
+        IronError::BadHmac
+    );
+    assert_eq!(
+        c.unseal(&forged(11), NOW + 250).unwrap_err(),
+        IronError::DerivationBudget
+    );
+    assert_eq!(
+        c.unseal(&forged(12), NOW).unwrap_err(),
+        IronError::DerivationBudget
+    );
+    // Never more than one second's worth at once, however long it was idle.
+    let later = NOW + 3_600_000;
+    let refused = (13..23)
+        .filter(|&i| c.unseal(&forged(i), later) == Err(IronError::DerivationBudget))
+        .count();
+    assert_eq!(refused, 6);
+
+    // The default budget is far above what h3 v1's one iteration ever spends.
+    let v1 = codec(P, IronParams::H3_V1);
+    for i in 0..1000 {
+        assert_eq!(v1.unseal(&forged(i), NOW).unwrap_err(), IronError::BadHmac);
+    }
+    assert_eq!(v1.derivations_refused(), 0);
+}
+
+#[test]
+fn unseal_caps_its_input() {
+    use super::DEFAULT_MAX_SEAL_LEN;
+    let c = codec(P, IronParams::H3_V1);
+    let sealed = c.seal(SESSION, NOW).unwrap();
+    // Eight fields, the rest padding: refused on length alone, before any work.
+    let huge = format!(
+        "Fe26.2**{}*{IV_B64}*{CT_V1}**{MAC_SALT}*AAAA",
+        "a".repeat(DEFAULT_MAX_SEAL_LEN)
+    );
+    assert_eq!(
+        c.unseal(&huge, NOW).unwrap_err(),
+        IronError::TooLarge {
+            len: huge.len(),
+            limit: DEFAULT_MAX_SEAL_LEN
+        }
+    );
+    let derivations = c.key_derivations();
+    let at_limit = "a".repeat(DEFAULT_MAX_SEAL_LEN);
+    assert_eq!(
+        c.unseal(&at_limit, NOW).unwrap_err(),
+        IronError::IncorrectComponentCount { found: 1 },
+        "the cap itself is allowed"
+    );
+    assert_eq!(c.key_derivations(), derivations);
+    assert_eq!(c.unseal(&sealed, NOW).unwrap().json, SESSION);
+
+    let strict = codec(P, IronParams::H3_V1).with_max_seal_len(sealed.len() - 1);
+    assert_eq!(
+        strict.unseal(&sealed, NOW).unwrap_err(),
+        IronError::TooLarge {
+            len: sealed.len(),
+            limit: sealed.len() - 1
+        }
+    );
+    assert_eq!(strict.key_derivations(), 0);
+}
+
+#[test]
 fn codec_is_shareable_across_threads() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<IronCodec>();
@@ -910,4 +1003,18 @@ fn debug_output_redacts_secrets_and_keys() {
         !passwords.contains(P) && passwords.contains("\"7\""),
         "{passwords}"
     );
+}
+
+/// Derived keys (in the cache, the sealing state and on the way), the
+/// passwords and the AES-CBC ciphers are wiped on drop (checked at compile
+/// time: each type must be `ZeroizeOnDrop`).
+#[test]
+fn key_material_is_wiped_on_drop() {
+    fn wiped<T: zeroize::ZeroizeOnDrop>() {}
+    wiped::<super::DerivedKey>();
+    wiped::<zeroize::Zeroizing<Box<str>>>();
+    wiped::<cbc::Encryptor<aes::Aes256>>();
+    wiped::<cbc::Decryptor<aes::Aes256>>();
+    wiped::<sha1::Sha1>();
+    wiped::<sha2::Sha256>();
 }
