@@ -101,41 +101,89 @@ fn cookie_of(response: &Response<Body>) -> String {
     value.split(';').next().unwrap().to_owned()
 }
 
-fn overhead(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
-    let call = |app: &Router, path: &str, cookie: &str| {
-        rt.block_on(app.clone().oneshot(request(path, cookie)))
+/// The apps under test, each with the cookie of an existing session.
+struct Apps {
+    rt: tokio::runtime::Runtime,
+    baseline: Router,
+    ours: (Router, String),
+    ours_store: (Router, String),
+    peer: (Router, String),
+}
+
+impl Apps {
+    fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let call =
+            |app: &Router, path: &str| rt.block_on(app.clone().oneshot(request(path, ""))).unwrap();
+        let ours_store = ours(SessionConfig::new(Key::generate()).with_store(MemoryStore::new()));
+        let store_cookie = cookie_of(&call(&ours_store, "/update"));
+        let ours = ours(SessionConfig::new(Key::generate()));
+        let ours_cookie = cookie_of(&call(&ours, "/update"));
+        let peer = peer();
+        let peer_cookie = cookie_of(&call(&peer, "/init"));
+        Self {
+            rt,
+            baseline: routes(),
+            ours: (ours, ours_cookie),
+            ours_store: (ours_store, store_cookie),
+            peer: (peer, peer_cookie),
+        }
+    }
+
+    /// The app and cookie named `target` (`ours`, `ours-store`,
+    /// `tower-sessions`, `baseline`).
+    fn target(&self, target: &str) -> (&Router, &str) {
+        match target {
+            "ours" => (&self.ours.0, &self.ours.1),
+            "ours-store" => (&self.ours_store.0, &self.ours_store.1),
+            "tower-sessions" => (&self.peer.0, &self.peer.1),
+            "baseline" => (&self.baseline, &self.ours.1),
+            other => panic!("unknown target {other}"),
+        }
+    }
+
+    fn call(&self, app: &Router, path: &str, cookie: &str) -> Response<Body> {
+        self.rt
+            .block_on(app.clone().oneshot(request(path, cookie)))
             .unwrap()
-    };
+    }
+}
 
-    let ours_store = ours(SessionConfig::new(Key::generate()).with_store(MemoryStore::new()));
-    let store_cookie = cookie_of(&call(&ours_store, "/update", ""));
-    let ours = ours(SessionConfig::new(Key::generate()));
-    let ours_cookie = cookie_of(&call(&ours, "/update", ""));
-    let peer = peer();
-    let peer_cookie = cookie_of(&call(&peer, "/init", ""));
-    let baseline = routes();
-
+fn overhead(c: &mut Criterion) {
+    let apps = Apps::new();
     let mut group = c.benchmark_group(GROUP);
     group.bench_function("baseline", |b| {
-        b.iter(|| black_box(call(&baseline, "/ignore", &ours_cookie)));
+        let (app, cookie) = apps.target("baseline");
+        b.iter(|| black_box(apps.call(app, "/ignore", cookie)));
     });
     for case in CASES {
         let path = format!("/{case}");
-        group.bench_function(format!("ours/{case}"), |b| {
-            b.iter(|| black_box(call(&ours, &path, &ours_cookie)));
-        });
-        group.bench_function(format!("ours-store/{case}"), |b| {
-            b.iter(|| black_box(call(&ours_store, &path, &store_cookie)));
-        });
-        group.bench_function(format!("tower-sessions/{case}"), |b| {
-            b.iter(|| black_box(call(&peer, &path, &peer_cookie)));
-        });
+        for target in ["ours", "ours-store", "tower-sessions"] {
+            let (app, cookie) = apps.target(target);
+            group.bench_function(format!("{target}/{case}"), |b| {
+                b.iter(|| black_box(apps.call(app, &path, cookie)));
+            });
+        }
     }
     group.finish();
     parts(c);
+}
+
+/// `OVERHEAD_PROFILE=<target>/<case>:<n>` (e.g. `ours/read:2000`): runs
+/// that request `n` times and nothing else, for callgrind. Two runs with
+/// different `n` give the instructions per request by their difference.
+fn profile(spec: &str) {
+    let (id, n) = spec.split_once(':').expect("<target>/<case>:<n>");
+    let n: u32 = n.parse().expect("a count");
+    let (target, case) = id.split_once('/').expect("<target>/<case>");
+    let apps = Apps::new();
+    let (app, cookie) = apps.target(target);
+    let path = format!("/{case}");
+    for _ in 0..n {
+        black_box(apps.call(app, &path, cookie));
+    }
 }
 
 /// The framework-free pieces of our read and update paths.
@@ -185,10 +233,15 @@ fn criterion_home() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("target/criterion"))
 }
 
-/// The median of one benchmark, in nanoseconds.
+/// The median of one benchmark of the overhead group, in nanoseconds.
 fn median_ns(id: &str) -> Option<f64> {
+    median_ns_in(GROUP, id)
+}
+
+/// The median of one benchmark of `group`, in nanoseconds.
+fn median_ns_in(group: &str, id: &str) -> Option<f64> {
     let path = criterion_home()
-        .join(GROUP)
+        .join(group)
         .join(id.replace('/', "_"))
         .join("new/estimates.json");
     let text = std::fs::read_to_string(path).ok()?;
@@ -204,11 +257,13 @@ fn print_table() {
         );
         return;
     };
+    let part = |id: &str| median_ns_in("parts", id).unwrap_or(0.0);
+    let (load, save) = (part("transport_load"), part("save_set_cookie"));
     println!();
     println!(
-        "| case | baseline | tower-sessions added | ours (cookie) added | ratio to peer | ours (store) added | ratio to peer |"
+        "| case | baseline | tower-sessions added | ours (cookie) added | ratio to peer | glue | ours (store) added | ratio to peer |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for case in CASES {
         let (Some(ours), Some(store), Some(peer)) = (
             median_ns(&format!("ours/{case}")),
@@ -218,8 +273,15 @@ fn print_table() {
             continue;
         };
         let (ours_added, store_added, peer_added) = (ours - base, store - base, peer - base);
+        // The layer's own work: what it adds beyond finding and unsealing
+        // the session (read) and sealing the Set-Cookie (update).
+        let glue = match case {
+            "read" => format!("{:.0} ns", ours_added - load),
+            "update" => format!("{:.0} ns", ours_added - load - save),
+            _ => "-".to_owned(),
+        };
         println!(
-            "| {case} | {base:.0} ns | {peer_added:.0} ns | {ours_added:.0} ns | {:.2} | {store_added:.0} ns | {:.2} |",
+            "| {case} | {base:.0} ns | {peer_added:.0} ns | {ours_added:.0} ns | {:.2} | {glue} | {store_added:.0} ns | {:.2} |",
             ours_added / peer_added,
             store_added / peer_added
         );
@@ -227,6 +289,10 @@ fn print_table() {
 }
 
 fn main() {
+    if let Ok(spec) = std::env::var("OVERHEAD_PROFILE") {
+        profile(&spec);
+        return;
+    }
     let mut criterion = Criterion::default().configure_from_args();
     overhead(&mut criterion);
     criterion.final_summary();

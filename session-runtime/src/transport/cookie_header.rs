@@ -14,24 +14,36 @@
 /// never the rest of the line.
 pub(super) fn find<'h>(line: &'h [u8], name: &str) -> Option<&'h [u8]> {
     let name = name.as_bytes();
-    line.split(|&b| b == b';').find_map(|pair| {
-        let pair = trim(pair);
-        let rest = pair.strip_prefix(name)?;
-        let value = trim_start(rest).strip_prefix(b"=")?;
-        let value = trim(value);
-        Some(
+    let &first = name.first()?;
+    // Candidates are the places the name's first byte occurs (memchr, not a
+    // byte-by-byte split: this runs on every request, over lines of
+    // hundreds of bytes); one counts only at the start of a pair.
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr(first, &line[from..]) {
+        let at = from + offset;
+        from = at + 1;
+        let starts_pair = line[..at]
+            .iter()
+            .rposition(|&b| !is_blank(b))
+            .is_none_or(|before| line[before] == b';');
+        if !starts_pair || !line[at..].starts_with(name) {
+            continue;
+        }
+        let Some(value) = trim_start(&line[at + name.len()..]).strip_prefix(b"=") else {
+            continue;
+        };
+        let end = memchr::memchr(b';', value).unwrap_or(value.len());
+        let value = trim(&value[..end]);
+        return Some(
             value
                 .strip_prefix(b"\"")
                 .and_then(|v| v.strip_suffix(b"\""))
                 .unwrap_or(value),
-        )
-    })
+        );
+    }
+    None
 }
 
-/// A token from header bytes: the text, or `""` when the bytes are not
-/// UTF-8 (no token is; `""` matches none, so such a value counts as present
-/// and invalid). The session header and the session cookie's value are
-/// read alike.
 pub(super) fn token(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or("")
 }
@@ -75,6 +87,8 @@ mod tests {
         assert_eq!(value(b"sid=a; sid=b"), Some(&b"a"[..]), "the first wins");
         assert_eq!(value(b"sidx=a; xsid=b; s id=c"), None);
         assert_eq!(value(b""), None);
+        assert_eq!(value(b"x=sid=no; s=1; si d=2;sid=yes"), Some(&b"yes"[..]));
+        assert_eq!(value(b"x=\"sid=no\";\tsid = yes ;"), Some(&b"yes"[..]));
     }
 
     #[test]
