@@ -56,7 +56,8 @@ impl IntoResponse for SessionRejection {
 /// supertraits, so that the bound of the generated extractor names a
 /// parameter and is checked where the extractor is used, not where it is
 /// generated: a schema that is not `Send + Sync` then gets its one error
-/// on the field's type, from the derive.
+/// on the field's type, from the derive. Not API: generated code names it.
+#[doc(hidden)]
 pub trait Extractable<S> {
     /// [`from_parts`], as a `Send` future.
     fn extract(
