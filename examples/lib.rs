@@ -18,3 +18,10 @@ pub mod counter;
 )]
 #[path = "login.rs"]
 pub mod login;
+
+#[allow(
+    dead_code,
+    reason = "the example's `main` runs only as the example binary"
+)]
+#[path = "counter_actix.rs"]
+pub mod counter_actix;

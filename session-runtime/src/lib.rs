@@ -66,6 +66,7 @@
 //! | `http` | [`transport::Transport`]: sessions from `http::HeaderMap`s, and the response's `Set-Cookie` |
 //! | `tower` | `tower::SessionLayer`: sessions for any tower-based server, on `http` types (implies `http`) |
 //! | `axum` | the `Session<T>` extractor for axum, with the tower layer (implies `tower`) |
+//! | `actix` | `actix::SessionMiddleware` and the `Session<T>` extractor for actix-web 4 (implies `http`) |
 //! | `redis` | `store::RedisStore`: sessions in Redis or Valkey |
 //! | `tracing` (default) | events for operators: rejected tokens (debug), failed saves (warn), store faults (error); never session data |
 //! | `h3` | the `h3` module: h3/Nuxt's sealed sessions (iron `Fe26.2`), to share sessions with a Nuxt/h3 app |
@@ -125,7 +126,7 @@
 //!    ([`store::MemoryStore`]).
 //! 4. `transport/`: how it travels over HTTP: the cookie and the session
 //!    header ([`transport::Transport`], feature `http`).
-//! 5. `integrations/`: web frameworks ([`tower`], [`axum`]).
+//! 5. `integrations/`: web frameworks ([`tower`], [`axum`], [`actix`]).
 //!
 //! `error.rs` holds the errors every layer shares; `private.rs` is what the
 //! derive's code calls.
@@ -134,7 +135,10 @@
 // The model and crypto layers serve backends and integrations that are
 // features; with some of them off, parts of that crate-internal API go
 // unused. Built with every feature (as CI lints it), nothing is dead.
-#![cfg_attr(not(all(feature = "axum", feature = "h3")), allow(dead_code))]
+#![cfg_attr(
+    not(all(feature = "axum", feature = "actix", feature = "h3")),
+    allow(dead_code)
+)]
 
 pub mod backend;
 mod crypto;
@@ -161,6 +165,10 @@ pub use integrations::tower;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use integrations::axum;
+
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub use integrations::actix;
 
 pub use crate::backend::{SameSite, Saved, SealedCookie, SessionConfig};
 pub use crate::crypto::{Key, KeyError, KeyRing, MIN_SECRET_LEN, generate_id};

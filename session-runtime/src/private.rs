@@ -98,10 +98,12 @@ pub fn load<T: SessionSchema>(
     SessionState::load(config, token)
 }
 
-/// `impl_extractor!(Schema, SchemaSession);` implements axum's
-/// `FromRequestParts` for the generated session type (feature `axum`;
-/// without it, expands to nothing). It names the concrete type, not
-/// `Session<Schema>`: impls for a projection would overlap across crates.
+/// `impl_extractor!(Schema, SchemaSession);` implements the extractors of
+/// the enabled integrations for the generated session type: axum's
+/// `FromRequestParts` (feature `axum`) and actix-web's `FromRequest`
+/// (feature `actix`); with neither, it expands to nothing. It names the
+/// concrete type, not `Session<Schema>`: impls for a projection would
+/// overlap across crates.
 pub use crate::__session_impl_extractor as impl_extractor;
 #[cfg(feature = "axum")]
 pub use crate::integrations::axum::Extractable;
@@ -110,10 +112,37 @@ pub use axum_core::extract::FromRequestParts;
 #[cfg(feature = "axum")]
 pub use http::request::Parts;
 
-/// Without the `axum` feature there is no extractor to implement.
-#[cfg(not(feature = "axum"))]
+#[cfg(feature = "actix")]
+pub use crate::integrations::actix::Extractable as ActixExtractable;
+#[cfg(feature = "actix")]
+pub use actix_web::FromRequest as ActixFromRequest;
+#[cfg(feature = "actix")]
+pub use actix_web::HttpRequest as ActixHttpRequest;
+#[cfg(feature = "actix")]
+pub use actix_web::dev::Payload as ActixPayload;
+
+/// Each enabled integration's extractor (see [`impl_extractor`]).
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __session_impl_extractor {
+    ($schema:ty, $fields:ty) => {
+        $crate::__session_impl_axum_extractor!($schema, $fields);
+        $crate::__session_impl_actix_extractor!($schema, $fields);
+    };
+}
+
+/// Without the `axum` feature there is no axum extractor to implement.
+#[cfg(not(feature = "axum"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_impl_axum_extractor {
+    ($schema:ty, $fields:ty) => {};
+}
+
+/// Without the `actix` feature there is no actix-web extractor to implement.
+#[cfg(not(feature = "actix"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __session_impl_actix_extractor {
     ($schema:ty, $fields:ty) => {};
 }

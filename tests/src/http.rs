@@ -2,6 +2,9 @@
 //!
 //! * [`serve`] starts an axum `Router` on `127.0.0.1:0` in the current tokio
 //!   runtime; it stops with the runtime, at the end of the test.
+//!   [`serve_actix`] starts an actix-web app on actix's own server
+//!   (`HttpServer`, one worker) on `127.0.0.1:0`, in a thread of its own;
+//!   it stops when the [`ActixServer`] is dropped.
 //! * [`client`] is a reqwest client with a [`TIMEOUT`], with or without a
 //!   cookie jar, following redirects or not ([`plain_client`] and
 //!   [`jar_client`] are the two usual ones).
@@ -76,6 +79,81 @@ pub async fn serve(app: axum::Router) -> Server {
     let addr = listener.local_addr().expect("the bound address");
     tokio::spawn(async move { axum::serve(listener, app).await });
     Server::at(addr)
+}
+
+/// An actix-web app served by [`serve_actix`]: the server (`base`, `url`)
+/// through `Deref`. Dropping it stops actix's server and waits for its
+/// thread.
+pub struct ActixServer {
+    server: Server,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::ops::Deref for ActixServer {
+    type Target = Server;
+
+    fn deref(&self) -> &Server {
+        &self.server
+    }
+}
+
+impl Drop for ActixServer {
+    fn drop(&mut self) {
+        // The command is sent when `stop` is called; its future only
+        // waits for the answer, which joining the thread does too.
+        drop(self.handle.stop(false));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// Serves the actix-web app `app` builds (once per worker; there is one)
+/// on `127.0.0.1:0` with actix's own `HttpServer`, in an actix system on a
+/// thread of its own, without OS signal handling; it stops when the
+/// returned [`ActixServer`] is dropped.
+///
+/// # Panics
+/// If no loopback port can be bound or the server does not start.
+pub fn serve_actix<F, T, B>(app: F) -> ActixServer
+where
+    F: Fn() -> actix_web::App<T> + Send + Clone + 'static,
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+            InitError = (),
+        > + 'static,
+    B: actix_web::body::MessageBody + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+    let addr = listener.local_addr().expect("the bound address");
+    let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(app)
+                .workers(1)
+                .disable_signals()
+                .shutdown_timeout(1)
+                .listen(listener)
+                .expect("listen on the bound port")
+                .run();
+            handle_tx
+                .send(server.handle())
+                .expect("the test waits for the handle");
+            server.await.expect("the actix server runs");
+        });
+    });
+    let handle = handle_rx
+        .recv_timeout(TIMEOUT)
+        .expect("the actix server starts");
+    ActixServer {
+        server: Server::at(addr),
+        handle,
+        thread: Some(thread),
+    }
 }
 
 /// The client: every request bounded by [`TIMEOUT`]; with `jar`, it keeps

@@ -2,7 +2,8 @@
 //! file uses it instead of helpers of its own.
 //!
 //! * [`http`]: the one way to start an app ([`http::serve`], an axum
-//!   `Router` on `127.0.0.1:0` in the current tokio runtime) and the one
+//!   `Router` on `127.0.0.1:0` in the current tokio runtime;
+//!   [`http::serve_actix`], an actix-web app on actix's own server) and the one
 //!   HTTP client ([`http::client`], reqwest, bounded by a timeout), with
 //!   one reply type ([`http::Reply`]) for every test that speaks HTTP, to
 //!   the Rust apps and to the node servers alike.

@@ -77,11 +77,11 @@ impl<T: SessionSchema<Fields: Send> + Send + Sync, S> Extractable<S> for T {
 
 /// Implements axum's `FromRequestParts` for the session type of `$schema`.
 ///
-/// `#[derive(Session)]` calls it; the expansion is empty unless the runtime's
-/// `axum` feature is on.
+/// `#[derive(Session)]` calls it through `impl_extractor!`; the expansion
+/// is empty unless the runtime's `axum` feature is on.
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __session_impl_extractor {
+macro_rules! __session_impl_axum_extractor {
     ($schema:ty, $fields:ty) => {
         impl<__S: ::core::marker::Sync> $crate::__private::FromRequestParts<__S> for $fields
         where

@@ -6,8 +6,9 @@
 //! | `slot.rs` | the per-request slot every integration shares: extraction, write-back, the response |
 //! | `tower.rs` | [`SessionLayer`](crate::tower::SessionLayer) for any tower server (feature `tower`) |
 //! | `axum.rs` | the `Session<T>` extractor for axum (feature `axum`) |
+//! | `actix.rs` | [`SessionMiddleware`](crate::actix::SessionMiddleware) and the `Session<T>` extractor for actix-web 4 (feature `actix`) |
 
-#[cfg(feature = "tower")]
+#[cfg(any(feature = "tower", feature = "actix"))]
 mod slot;
 
 #[cfg(feature = "tower")]
@@ -15,3 +16,6 @@ pub mod tower;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+
+#[cfg(feature = "actix")]
+pub mod actix;

@@ -3,13 +3,19 @@
 //! (written back on drop, merged by field), and how the response is made.
 //!
 //! A layer creates a [`Shared`] per request and makes it reachable from the
-//! request (axum: an extension); extracting the session calls [`extract`];
-//! after the handler the layer calls [`finish`] and [`respond`].
+//! request (tower and axum: an `http` extension; actix-web: an extension of
+//! its own request); extracting the session calls [`extract`]; after the
+//! handler the layer calls [`finish`], then [`conclude`] (what the response
+//! needs) or, on `http` responses, [`respond`].
+//!
+//! Everything here speaks `http` 1 types; an integration whose framework
+//! has others (actix-web: `http` 0.2) converts the few headers that cross.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use http::header::{HOST, SET_COOKIE};
+use http::header::SET_COOKIE;
 use http::{HeaderMap, HeaderValue, Response, StatusCode};
 
 use crate::backend::Pending;
@@ -94,13 +100,15 @@ impl<T: SessionData + Send + Sync> WriteBack<T> for Shared<T> {
     }
 }
 
-/// The session of the request `shared` belongs to, whose headers are
-/// `headers`: the first call loads it; later calls get the state the
+/// The session of the request `shared` belongs to: the first call loads it
+/// from the request's headers, which `headers` gives (called only then,
+/// with the transport, so that a framework with other header types
+/// converts only what the transport reads); later calls get the state the
 /// previous copy left, or, while another copy is out, their own copy. The
 /// session writes itself back when dropped.
-pub(crate) fn extract<T: SessionSchema + Send + Sync>(
+pub(crate) fn extract<T: SessionSchema + Send + Sync, H: Borrow<HeaderMap>>(
     shared: Arc<Shared<T>>,
-    headers: &HeaderMap,
+    headers: impl FnOnce(&Transport<T>) -> H,
 ) -> Pending<Result<Session<T>, SessionRejection>> {
     let taken = lock(&shared.slot).state.take();
     if let Some(state) = taken {
@@ -108,7 +116,8 @@ pub(crate) fn extract<T: SessionSchema + Send + Sync>(
         session.set_sink(shared as Arc<dyn WriteBack<T>>);
         return Pending::ready(Ok(session));
     }
-    match shared.core.transport.load(headers).into_ready() {
+    let headers = headers(&shared.core.transport);
+    match shared.core.transport.load(headers.borrow()).into_ready() {
         Ok(loaded) => Pending::ready(hand_out(shared, loaded)),
         Err(later) => later.map(move |loaded| hand_out(shared, loaded)),
     }
@@ -188,8 +197,13 @@ static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::ne
 /// In debug builds, the host of a request a `Secure` cookie would be lost
 /// on: one served over plain HTTP as far as the request tells, and not
 /// `localhost` (browsers drop such a cookie silently). Checked until the
-/// warning was given once.
-pub(crate) fn insecure_host<T>(transport: &Transport<T>, headers: &HeaderMap) -> Option<String> {
+/// warning was given once. `header` gives the value of the header it is
+/// called with (a lower-case name), as bytes: the request's headers, of
+/// whichever `http` version.
+pub(crate) fn insecure_host<'h, T>(
+    transport: &Transport<T>,
+    header: impl Fn(&'static str) -> Option<&'h [u8]>,
+) -> Option<String> {
     use std::sync::atomic::Ordering;
     if !cfg!(debug_assertions)
         || !transport.cookie_options().secure()
@@ -197,10 +211,17 @@ pub(crate) fn insecure_host<T>(transport: &Transport<T>, headers: &HeaderMap) ->
     {
         return None;
     }
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("");
+    // As `HeaderValue::to_str`: visible ASCII only.
+    let text = |name| {
+        header(name)
+            .filter(|value| {
+                value
+                    .iter()
+                    .all(|b| matches!(b, b' ' | b'\t' | 0x21..=0x7e))
+            })
+            .and_then(|value| std::str::from_utf8(value).ok())
+    };
+    let host = text("host").unwrap_or("");
     let name = host.rsplit_once(':').map_or(host, |(name, port)| {
         if port.bytes().all(|b| b.is_ascii_digit()) {
             name
@@ -213,13 +234,8 @@ pub(crate) fn insecure_host<T>(transport: &Transport<T>, headers: &HeaderMap) ->
         || name.ends_with(".localhost")
         || name == "127.0.0.1"
         || name == "[::1]";
-    let https = headers
-        .get("x-forwarded-proto")
-        .is_some_and(|p| p.as_bytes().eq_ignore_ascii_case(b"https"))
-        || headers
-            .get("forwarded")
-            .and_then(|f| f.to_str().ok())
-            .is_some_and(|f| f.to_ascii_lowercase().contains("proto=https"));
+    let https = header("x-forwarded-proto").is_some_and(|p| p.eq_ignore_ascii_case(b"https"))
+        || text("forwarded").is_some_and(|f| f.to_ascii_lowercase().contains("proto=https"));
     (!local && !https).then(|| name.to_owned())
 }
 
@@ -230,36 +246,57 @@ fn warn_insecure(host: &str) {
     }
 }
 
-/// The response with the session's cookie, or the failure response that
-/// replaces it.
+/// What a finished save asks of the response.
+pub(crate) enum Conclusion {
+    /// Nothing: the cookie stays as it is.
+    Unchanged,
+    /// Append this `Set-Cookie`.
+    SetCookie(HeaderValue),
+    /// Replace the response with the failure response (the fault is logged).
+    Failed(SessionFailure),
+}
+
+/// What the response needs after `saved`, for any framework: logs a failed
+/// save and, in debug builds, warns once about a `Secure` cookie sent to
+/// `insecure_host` (from [`insecure_host`]).
+pub(crate) fn conclude(
+    saved: Result<Option<HeaderValue>, SaveError>,
+    insecure_host: Option<&str>,
+) -> Conclusion {
+    match saved {
+        Ok(Some(cookie)) => {
+            if let Some(host) = insecure_host {
+                warn_insecure(host);
+            }
+            Conclusion::SetCookie(cookie)
+        }
+        Ok(None) => Conclusion::Unchanged,
+        Err(SaveError::Store(error)) => {
+            crate::log::store_fault("save", &error);
+            Conclusion::Failed(SessionFailure::StoreUnavailable(Arc::new(error)))
+        }
+        Err(error) => {
+            crate::log::save_failed(&error);
+            Conclusion::Failed(SessionFailure::SaveFailed(Arc::new(error)))
+        }
+    }
+}
+
+/// The `http` response with the session's cookie, or the failure response
+/// that replaces it.
 pub(crate) fn respond<B: From<String>>(
     saved: Result<Option<HeaderValue>, SaveError>,
     mut response: Response<B>,
     render: &Renderer,
     insecure_host: Option<&str>,
 ) -> Response<B> {
-    match saved {
-        Ok(Some(cookie)) => {
-            if let Some(host) = insecure_host {
-                warn_insecure(host);
-            }
+    match conclude(saved, insecure_host) {
+        Conclusion::SetCookie(cookie) => {
             response.headers_mut().append(SET_COOKIE, cookie);
             response
         }
-        Ok(None) => response,
-        Err(error) => {
-            let failure = match error {
-                SaveError::Store(error) => {
-                    crate::log::store_fault("save", &error);
-                    SessionFailure::StoreUnavailable(Arc::new(error))
-                }
-                error => {
-                    crate::log::save_failed(&error);
-                    SessionFailure::SaveFailed(Arc::new(error))
-                }
-            };
-            failure_response(&failure, render)
-        }
+        Conclusion::Unchanged => response,
+        Conclusion::Failed(failure) => failure_response(&failure, render),
     }
 }
 
@@ -285,8 +322,9 @@ pub enum SessionFailure {
     /// The session store failed, loading or saving. Default: `503 Service
     /// Unavailable`.
     StoreUnavailable(Arc<StoreError>),
-    /// A session was extracted where no session layer runs (a wiring
-    /// mistake). Default: `500 Internal Server Error`.
+    /// A session was extracted where no session layer (actix-web: session
+    /// middleware) of its schema runs: a wiring mistake. Default: `500
+    /// Internal Server Error`.
     MissingLayer {
         /// The schema's type name, for the operator (never sent to clients).
         schema: &'static str,
@@ -319,7 +357,8 @@ impl fmt::Display for SessionFailure {
             Self::StoreUnavailable(e) => e.fmt(f),
             Self::MissingLayer { schema } => write!(
                 f,
-                "Session<{schema}> was extracted but no SessionLayer<{schema}> wraps the route"
+                "Session<{schema}> was extracted but no SessionLayer<{schema}> \
+                 (actix-web: SessionMiddleware<{schema}>) wraps the route"
             ),
         }
     }

@@ -222,7 +222,10 @@ where
     fn call(&mut self, mut request: Request<ReqBody>) -> Self::Future {
         let shared = Shared::new(Arc::clone(&self.core));
         request.extensions_mut().insert(Handle(Arc::clone(&shared)));
-        let insecure_host = slot::insecure_host(&self.core.transport, request.headers());
+        let headers = request.headers();
+        let insecure_host = slot::insecure_host(&self.core.transport, |name| {
+            headers.get(name).map(HeaderValue::as_bytes)
+        });
         ResponseFuture {
             inner: self.inner.call(request),
             shared: Some(shared),
@@ -338,5 +341,5 @@ fn extract<T: SessionSchema + Send + Sync>(
             None,
         )));
     };
-    slot::extract(Arc::clone(&handle.0), headers)
+    slot::extract(Arc::clone(&handle.0), |_| headers)
 }
