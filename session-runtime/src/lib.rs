@@ -68,6 +68,7 @@
 //! | `axum` | the `Session<T>` extractor for axum, with the tower layer (implies `tower`) |
 //! | `actix` | `actix::SessionMiddleware` and the `Session<T>` extractor for actix-web 4 (implies `http`) |
 //! | `redis` | `store::RedisStore`: sessions in Redis or Valkey |
+//! | `redis-tls` | `rediss://` for `store::RedisStore`: TLS through rustls (its `ring` provider), the server verified against the system's roots or a CA of your own (implies `redis`) |
 //! | `tracing` (default) | events for operators: rejected tokens (debug), failed saves (warn), store faults (error); never session data |
 //! | `h3` | the `h3` module: h3/Nuxt's sealed sessions (iron `Fe26.2`), to share sessions with a Nuxt/h3 app |
 //!

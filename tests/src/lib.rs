@@ -14,7 +14,11 @@
 //!
 //! * [`redis`]: a private `redis-server` per test ([`redis::RedisServer`]),
 //!   on a free loopback port with its own directory, stopped (and
-//!   restartable) from the test.
+//!   restartable) from the test; with a password or TLS only on request
+//!   ([`redis::RedisOptions`]).
+//!
+//! * [`tls`]: throwaway certificate authorities and server certificates
+//!   ([`tls::TestCa`]), made with the `openssl` command.
 //!
 //! * [`store`]: a store that is down ([`store::Down`]), for failure tests.
 //!
@@ -24,7 +28,7 @@
 //!   URL and the cookies, take screenshots (kept under
 //!   [`browser::screenshot_dir`], `target/screenshots/`).
 //!
-//! The node harness, `redis-server`, `chromium` and `chromedriver` must be
+//! The node harness, `redis-server`, `openssl`, `chromium` and `chromedriver` must be
 //! installed (`scripts/setup.sh`); the tests that need them fail, not skip,
 //! without.
 
@@ -33,3 +37,4 @@ pub mod http;
 pub mod node;
 pub mod redis;
 pub mod store;
+pub mod tls;

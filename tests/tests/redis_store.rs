@@ -1,8 +1,18 @@
 //! `RedisStore` on a real `redis-server` (started per test): the shared
-//! store contract, one round trip each way, and the layout.
+//! store contract, on plain TCP and over TLS with a password.
+
+use std::sync::LazyLock;
 
 use session_runtime::store::{RedisStore, Store};
-use session_tests::redis::RedisServer;
+use session_tests::redis::{RedisOptions, RedisServer};
+use session_tests::tls::{ServerCert, TestCa};
+
+/// A CA for the TLS servers, and the certificate it signed for them.
+static CA: LazyLock<(TestCa, ServerCert)> = LazyLock::new(|| {
+    let ca = TestCa::generate("session-tests CA");
+    let cert = ca.issue(&["IP:127.0.0.1"]);
+    (ca, cert)
+});
 
 /// A store on a private server; the server stops when this is dropped.
 struct Redis {
@@ -14,6 +24,25 @@ impl Redis {
     async fn start() -> Self {
         let server = RedisServer::start();
         let store = RedisStore::connect(server.url()).await.expect("connects");
+        Self {
+            store,
+            _server: server,
+        }
+    }
+
+    /// On a TLS-only server with a password (`rediss://:password@`),
+    /// trusting the test CA.
+    async fn start_tls() -> Self {
+        let (ca, cert) = &*CA;
+        let server = RedisServer::start_with(RedisOptions {
+            password: Some("a password".to_owned()),
+            tls: Some(cert.clone()),
+        });
+        let store = RedisStore::builder(server.url())
+            .with_tls_root_certificates(ca.cert_pem())
+            .connect()
+            .await
+            .expect("connects over TLS");
         Self {
             store,
             _server: server,
@@ -45,3 +74,5 @@ delegate! {
 }
 
 session_runtime::store_conformance!(conformance, Redis::start().await);
+
+session_runtime::store_conformance!(conformance_over_tls, Redis::start_tls().await);

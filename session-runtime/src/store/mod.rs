@@ -29,7 +29,7 @@
 //! | `backend.rs` | the store as a [`Backend`](crate::backend::Backend): the sealed id, per-field writes, revocation |
 //! | `memory.rs` | [`MemoryStore`] |
 //! | `conformance.rs` | [`conformance`]: the contract as tests, for any store |
-//! | `redis/` | `RedisStore` (feature `redis`): one hash per session, one script per operation |
+//! | `redis/` | `RedisStore` (feature `redis`): one hash per session, one script per operation; `rediss://` with feature `redis-tls` |
 //!
 //! # The contract
 //!

@@ -34,6 +34,31 @@
 //! reconnects by itself when the server comes back. Faults are logged (the
 //! operation and the error, never session data).
 //!
+//! # Connecting: passwords and TLS
+//!
+//! The URL carries the credentials:
+//! `redis://:password@host:6379` (the `default` user, `requirepass`) or
+//! `redis://user:password@host:6379/2` (an ACL user, database 2), with
+//! `%`-escapes for characters such as `@`, `:` or `/` in either. A
+//! builder's `Debug` output hides the password.
+//!
+//! With feature `redis-tls`, `rediss://host:6380` connects over TLS
+//! (rustls). The server's certificate must name the URL's host (a DNS name
+//! or an IP address) and chain to a root of the system's store (read on
+//! every connection and reconnection), or, with
+//! [`with_tls_root_certificates`](RedisStoreBuilder::with_tls_root_certificates),
+//! to the given CA certificates only: private deployments often have a CA
+//! of their own. A certificate that fails this refuses the connection with
+//! a [`StoreError`] ([`StoreErrorKind::Other`]: a setting to fix, not an
+//! outage). There is no way to skip verification (`#insecure` URLs are
+//! refused), and no client certificates.
+//!
+//! rustls needs a process-wide crypto provider. The first `rediss://`
+//! connection installs `ring`'s, unless the application installed one
+//! before (that one is then used, e.g. `aws-lc-rs` for FIPS); this also
+//! keeps rustls from panicking when another dependency compiles in
+//! `aws-lc-rs` beside `ring`. Feature `redis` alone builds no TLS code.
+//!
 //! # Past one machine: Redis Cluster, Valkey Cluster
 //!
 //! Everything about one session is one key, so loads, saves, touches and
@@ -70,6 +95,9 @@ use redis::{Client, Script, Value};
 use super::{OwnerUpdate, Record, Save, SaveMode, SaveOutcome, Store};
 use crate::backend::Pending;
 use crate::error::{StoreError, StoreErrorKind};
+
+#[cfg(feature = "redis-tls")]
+mod tls;
 
 static LOAD: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("load.lua")));
 static SAVE: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("save.lua")));
@@ -128,11 +156,53 @@ impl Keys {
 }
 
 /// Builds a [`RedisStore`].
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct RedisStoreBuilder {
     url: String,
     prefix: String,
     timeout: Duration,
+    /// PEM certificates trusted in place of the system roots.
+    #[cfg(feature = "redis-tls")]
+    tls_root_certificates: Option<Vec<u8>>,
+}
+
+impl fmt::Debug for RedisStoreBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut builder = f.debug_struct("RedisStoreBuilder");
+        // The URL may carry a password: builders end up in logs.
+        builder
+            .field("url", &without_password(&self.url))
+            .field("prefix", &self.prefix)
+            .field("timeout", &self.timeout);
+        #[cfg(feature = "redis-tls")]
+        builder.field(
+            "tls_root_certificates",
+            &self.tls_root_certificates.as_ref().map(Vec::len),
+        );
+        builder.finish()
+    }
+}
+
+/// `url` with the password of its user info (`user:password@`) replaced by
+/// `***`.
+fn without_password(url: &str) -> String {
+    let Some(scheme_end) = url.find("://").map(|at| at + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let Some(at) = rest[..authority_end].rfind('@') else {
+        return url.to_owned();
+    };
+    let Some(colon) = rest[..at].find(':') else {
+        return url.to_owned();
+    };
+    format!(
+        "{}{}***{}",
+        &url[..scheme_end],
+        &rest[..=colon],
+        &rest[at..]
+    )
 }
 
 impl RedisStoreBuilder {
@@ -152,19 +222,36 @@ impl RedisStoreBuilder {
         self
     }
 
+    /// Trusts only the CA certificates in `pem` (one or more PEM
+    /// `CERTIFICATE` blocks) for the server's certificate, in place of the
+    /// system's roots: for a deployment with its own CA. Needs a
+    /// `rediss://` URL.
+    #[cfg(feature = "redis-tls")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-tls")))]
+    #[must_use]
+    pub fn with_tls_root_certificates(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.tls_root_certificates = Some(pem.into());
+        self
+    }
+
     /// Connects.
     ///
     /// # Errors
-    /// A [`StoreError`] when the URL is not a Redis URL (`redis://`,
-    /// `rediss://` needs feature `redis-tls`) or the server cannot be
-    /// reached in time.
+    /// A [`StoreError`] when the URL is not a Redis URL (`redis://`, or
+    /// `rediss://` with feature `redis-tls`), root certificates are given
+    /// that hold no certificate or with a URL that is not `rediss://`, the
+    /// password is refused, or the server cannot be reached in time; with
+    /// TLS, also when the server's certificate is not trusted or does not
+    /// name the URL's host.
     pub async fn connect(self) -> Result<RedisStore, StoreError> {
-        let client = Client::open(self.url.as_str()).map_err(|e| {
-            StoreError::new(
-                StoreErrorKind::Other,
-                format!("not a usable Redis URL: {e}"),
-            )
-        })?;
+        let client = self.client()?;
+        #[cfg(feature = "redis-tls")]
+        if matches!(
+            client.get_connection_info().addr(),
+            redis::ConnectionAddr::TcpTls { .. }
+        ) {
+            tls::install_crypto_provider();
+        }
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(self.timeout))
             .set_connection_timeout(Some(self.timeout))
@@ -189,13 +276,51 @@ impl RedisStoreBuilder {
     }
 }
 
+impl RedisStoreBuilder {
+    /// The client for the URL (and the TLS roots).
+    fn client(&self) -> Result<Client, StoreError> {
+        #[cfg(feature = "redis-tls")]
+        if let Some(pem) = &self.tls_root_certificates {
+            tls::check_root_certificates(pem)?;
+            let certificates = redis::TlsCertificates {
+                client_tls: None,
+                root_cert: Some(pem.clone()),
+            };
+            return Client::build_with_tls(self.url.as_str(), certificates)
+                .map_err(|e| unusable_url(&e));
+        }
+        #[cfg(not(feature = "redis-tls"))]
+        if self.url.split_once("://").is_some_and(|(scheme, _)| {
+            scheme.eq_ignore_ascii_case("rediss") || scheme.eq_ignore_ascii_case("valkeys")
+        }) {
+            return Err(StoreError::new(
+                StoreErrorKind::Other,
+                "not a usable Redis URL: TLS (rediss://) needs the `redis-tls` feature of session-runtime",
+            ));
+        }
+        Client::open(self.url.as_str()).map_err(|e| unusable_url(&e))
+    }
+}
+
+fn unusable_url(error: &redis::RedisError) -> StoreError {
+    StoreError::new(
+        StoreErrorKind::Other,
+        format!("not a usable Redis URL: {error}"),
+    )
+}
+
 impl RedisStore {
-    /// A builder for the server at `url` (`redis://[user:password@]host:port[/db]`).
+    /// A builder for the server at `url`:
+    /// `redis://[[user]:password@]host[:port][/db]`, or `rediss://` (TLS,
+    /// feature `redis-tls`). The user and password are percent-decoded
+    /// (`%40` for `@`); the user defaults to `default`.
     pub fn builder(url: impl Into<String>) -> RedisStoreBuilder {
         RedisStoreBuilder {
             url: url.into(),
             prefix: DEFAULT_PREFIX.to_owned(),
             timeout: DEFAULT_TIMEOUT,
+            #[cfg(feature = "redis-tls")]
+            tls_root_certificates: None,
         }
     }
 
@@ -250,7 +375,15 @@ fn timed_out(what: &str) -> StoreError {
 }
 
 fn store_error(what: &str, error: &redis::RedisError) -> StoreError {
-    let kind = if error.is_timeout() {
+    #[cfg(feature = "redis-tls")]
+    let refused_by_tls = tls::is_tls_failure(error);
+    #[cfg(not(feature = "redis-tls"))]
+    let refused_by_tls = false;
+    let kind = if refused_by_tls {
+        // The server was reached, and its certificate (or its TLS) refused:
+        // a setting to fix, not an outage to wait out.
+        StoreErrorKind::Other
+    } else if error.is_timeout() {
         StoreErrorKind::Timeout
     } else if error.is_io_error() || error.is_connection_dropped() || error.is_connection_refusal()
     {
@@ -258,7 +391,8 @@ fn store_error(what: &str, error: &redis::RedisError) -> StoreError {
     } else {
         StoreErrorKind::Other
     };
-    StoreError::new(kind, format!("redis {what}: {error}"))
+    let layer = if refused_by_tls { "TLS: " } else { "" };
+    StoreError::new(kind, format!("redis {what}: {layer}{error}"))
 }
 
 fn corrupt(what: &str) -> StoreError {
@@ -565,4 +699,34 @@ fn escape_glob(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_password_only() {
+        for (url, shown) in [
+            ("redis://:pw@h:1/0", "redis://:***@h:1/0"),
+            ("rediss://ada:p%40ss@h", "rediss://ada:***@h"),
+            ("redis://ada:a:b@c@h/1?x=@", "redis://ada:***@h/1?x=@"),
+            ("redis://h:6379/0", "redis://h:6379/0"),
+            ("redis://ada@h", "redis://ada@h"),
+            ("not a url", "not a url"),
+        ] {
+            assert_eq!(without_password(url), shown, "{url}");
+        }
+        let builder = RedisStore::builder("redis://:hunter2@127.0.0.1/");
+        assert!(!format!("{builder:?}").contains("hunter2"));
+    }
+
+    #[cfg(not(feature = "redis-tls"))]
+    #[test]
+    fn tls_without_the_feature_names_the_feature() {
+        for url in ["rediss://127.0.0.1/", "VALKEYS://127.0.0.1/"] {
+            let error = RedisStore::builder(url).client().expect_err(url);
+            assert!(error.to_string().contains("redis-tls"), "{error}");
+        }
+    }
 }
