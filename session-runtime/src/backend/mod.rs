@@ -59,6 +59,7 @@ mod sealed_cookie;
 mod token;
 
 pub use crate::model::Action;
+#[cfg(feature = "http")]
 pub(crate) use config::TokenLimit;
 pub use config::{Loading, Saved, SessionConfig};
 pub use conventions::{CHUNK_LEN, Conventions, MAX_CHUNKED_LEN, MAX_CHUNKS, SameSite};
