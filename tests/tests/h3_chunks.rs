@@ -14,6 +14,7 @@ use http::StatusCode;
 use http::header::COOKIE;
 use session_runtime::axum::SessionLayer;
 use session_runtime::h3::H3Version;
+use session_runtime::h3::iron::DEFAULT_MAX_SEAL_LEN;
 use session_runtime::transport::MAX_CHUNKED_LEN;
 use session_runtime::transport::Transport;
 use session_runtime::{Session, SessionConfig};
@@ -288,7 +289,24 @@ async fn h3_v1_never_chunks_and_neither_does_its_format() {
     assert_eq!(Transport::new(config(H3Version::V1)).chunking(), None);
     assert_eq!(
         Transport::new(config(H3Version::V2)).chunking(),
-        Some(MAX_CHUNKED_LEN),
-        "h3 v2 chunks up to its own 100 chunks"
+        Some(DEFAULT_MAX_SEAL_LEN),
+        "h3 v2 chunks up to what its codec opens again"
     );
+}
+
+#[tokio::test]
+async fn rust_reads_back_every_chunked_session_it_writes_and_refuses_larger_ones() {
+    let rust = rust_app(H3Version::V2).await;
+    // 40 000 characters seal to about 53 600 bytes: 14 chunks.
+    let written = get_with(&rust, "/big?n=40000", &Cookies::new()).await;
+    assert_eq!(written.cookie_names(), chunked_names(14));
+    let cookies = Cookies::from_reply(&written);
+    assert_eq!(view(&rust, &cookies).await.1, Some(40_000));
+    // 60 000 would seal to about 80 000 bytes, more than the codec opens
+    // (64 KiB): refused when saving, rather than written and lost.
+    let refused = send(plain_client().get(rust.url("/big?n=60000"))).await;
+    assert_eq!(refused.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(refused.cookies.is_empty());
+    // h3 itself would write it.
+    const { assert!(MAX_CHUNKED_LEN > DEFAULT_MAX_SEAL_LEN) };
 }

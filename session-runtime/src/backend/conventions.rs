@@ -46,7 +46,8 @@ pub struct Conventions {
     /// Whether a session too large for one cookie is split into chunk
     /// cookies (h3 v2's format, see the transport's
     /// `CookieOptions::with_chunking`), and the most bytes of sealed value they may hold in all; `None`: one
-    /// cookie, no chunks. h3 v2 chunks up to [`MAX_CHUNKED_LEN`].
+    /// cookie, no chunks. The h3 v2 format chunks, up to what its codec
+    /// opens again.
     pub chunking: Option<usize>,
 }
 

@@ -53,9 +53,13 @@ impl H3Version {
 /// name) `h3`, UUID v4 ids, cookies `Path=/; HttpOnly; Secure` (v2 adds
 /// `SameSite=Lax`) with `Expires` only; for v1, which has no idle timeout,
 /// the schema's is turned off. v2 chunks a session too large for one cookie
-/// into `h3.1` ... `h3.N` as h3 v2 does (up to
-/// [`MAX_CHUNKED_LEN`](crate::backend::MAX_CHUNKED_LEN); see the transport's
-/// `CookieOptions::with_chunking`); v1 never does, as h3 v1.
+/// into `h3.1` ... `h3.N` as h3 v2 does (see the transport's
+/// `CookieOptions::with_chunking`), up to the codec's
+/// [`max_seal_len`](IronCodec::max_seal_len) (64 KiB by default), so that it
+/// never writes a seal it would refuse to open; h3 itself goes up to
+/// [`MAX_CHUNKED_LEN`](crate::backend::MAX_CHUNKED_LEN), which no node
+/// server with its default 16 KiB header limit reads back. v1 never chunks,
+/// as h3 v1.
 #[derive(Clone)]
 pub struct H3Format {
     version: H3Version,
@@ -188,7 +192,8 @@ impl<T: SessionSchema> Sealer<T> for H3Format {
                 same_site: Some(SameSite::Lax),
                 max_age: false,
                 removal_max_age: true,
-                chunking: Some(MAX_CHUNKED_LEN),
+                // Never more than this codec opens again.
+                chunking: Some(self.codec.max_seal_len().min(MAX_CHUNKED_LEN)),
             },
         }
     }

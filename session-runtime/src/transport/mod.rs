@@ -6,7 +6,7 @@
 //!
 //! | file | what it holds |
 //! |---|---|
-//! | `mod.rs` | [`Transport`]: find, load, save; [`Source`], [`Loaded`] |
+//! | `mod.rs` | [`Transport`]: find, load, save; [`Source`], [`Arrival`], [`Loaded`] |
 //! | `options.rs` | [`CookieOptions`]: the cookie's attributes |
 //! | `cookie_header.rs` | finding the session's pair (and its chunks) in a `Cookie` header |
 //! | `set_cookie.rs` | writing `Set-Cookie`: attributes, `Max-Age`, `Expires`; [`SetCookies`], chunked or not |

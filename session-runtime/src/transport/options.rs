@@ -136,8 +136,8 @@ impl CookieOptions {
     /// Splits a session too large for one cookie into chunk cookies, in h3
     /// v2's format, holding at most `max_total_bytes` of sealed value in
     /// all; `None` keeps one cookie. Default: off, except for the h3 v2
-    /// format, which chunks as h3 v2 does (up to
-    /// [`MAX_CHUNKED_LEN`](crate::backend::MAX_CHUNKED_LEN)).
+    /// format, which chunks as h3 v2 does, up to the seal length its iron
+    /// codec opens (64 KiB by default).
     ///
     /// The format: a sealed value up to [`CHUNK_LEN`](crate::backend::CHUNK_LEN)
     /// (4000) bytes stays one cookie `name=value`; a longer one becomes the
