@@ -8,6 +8,9 @@
 //               body "Hello world! You have visited this page N times."
 //   GET /data   JSON.stringify({id, createdAt, data}) of the session, without writing it
 //   GET /clear  clears the session
+//   GET /big?n=N  stores N characters ("x" repeated) in data.big: a session too large for
+//               one cookie, which h3 v2 writes as chunked cookies h3, h3.1 ... h3.N
+//   GET /small  removes data.big again (h3 v2 removes the chunks no longer used)
 // Prints "listening <port>" on stdout once the server accepts connections (port 0 picks
 // a free one), and exits by itself after --lifetime-ms (default 60000).
 
@@ -45,6 +48,26 @@ async function clear(event) {
   return "Session cleared";
 }
 
+/** The value of query parameter `key` (h3 v1 has `event.path`, v2 `event.url`). */
+function query(event, key) {
+  const url = event.url instanceof URL ? event.url : new URL(event.path, "http://localhost");
+  return url.searchParams.get(key);
+}
+
+async function big(event) {
+  const n = Number(query(event, "n") ?? "0");
+  if (!Number.isInteger(n) || n < 0 || n > 1000000) return "bad n";
+  const session = await h3.useSession(event, config);
+  await session.update({ big: "x".repeat(n) });
+  return `big ${n}`;
+}
+
+async function small(event) {
+  const session = await h3.useSession(event, config);
+  await session.update({ big: undefined });
+  return "small";
+}
+
 let listener;
 if (version === "v1") {
   const app = h3v1.createApp();
@@ -52,6 +75,8 @@ if (version === "v1") {
   router.get("/", h3v1.defineEventHandler(index));
   router.get("/data", h3v1.defineEventHandler(data));
   router.get("/clear", h3v1.defineEventHandler(clear));
+  router.get("/big", h3v1.defineEventHandler(big));
+  router.get("/small", h3v1.defineEventHandler(small));
   app.use(router);
   listener = h3v1.toNodeListener(app);
 } else {
@@ -59,6 +84,8 @@ if (version === "v1") {
   app.get("/", index);
   app.get("/data", data);
   app.get("/clear", clear);
+  app.get("/big", big);
+  app.get("/small", small);
   listener = h3v2.toNodeHandler(app);
 }
 

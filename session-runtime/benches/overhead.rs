@@ -209,7 +209,7 @@ fn parts(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 transport
-                    .save(&session, session_runtime::transport::Source::Cookie)
+                    .save(&session, session_runtime::transport::Source::Cookie.into())
                     .now()
                     .unwrap(),
             )

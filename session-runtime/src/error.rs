@@ -17,9 +17,11 @@ pub enum Expiry {
 #[non_exhaustive]
 pub enum SealError {
     /// The sealed value is larger than the configured limit (4096 bytes by
-    /// default, what browsers keep); browsers would drop it silently.
+    /// default, what browsers keep); browsers would drop it silently. With
+    /// chunked cookies the limit is the total one for all chunks.
     TooLarge {
-        /// The length of `name=value`.
+        /// The length of `name=value`; with chunked cookies, of the sealed
+        /// value across its chunks.
         len: usize,
         /// The configured limit.
         limit: usize,
@@ -117,13 +119,18 @@ pub enum UnsealError {
     /// The token is authentic but the store holds no session under its id
     /// (destroyed, revoked or expired): it is never adopted.
     UnknownSession,
-    /// The sealed value is longer than the configured size limit.
+    /// The sealed value is longer than the configured size limit (with
+    /// chunked cookies: the total limit, counted on the joined value).
     TooLarge {
         /// The length that arrived.
         len: usize,
         /// The configured limit.
         limit: usize,
     },
+    /// A chunked session cookie (`name=__chunked__N` and the chunks
+    /// `name.1` ... `name.N`) is broken: `N` is not a number from 1 to 100,
+    /// or a chunk is missing or empty.
+    BadChunks,
     /// The iron seal was rejected (h3 format, feature `h3`): malformed,
     /// expired seal, unknown password id, bad HMAC, not JSON, or refused
     /// unchecked because the PBKDF2 budget for unknown salts was spent. The
@@ -157,6 +164,9 @@ impl fmt::Display for UnsealError {
             Self::TooLarge { len, limit } => write!(
                 f,
                 "sealed session is {len} bytes, over the limit of {limit}"
+            ),
+            Self::BadChunks => f.write_str(
+                "chunked session cookie is broken (a chunk is missing, or the chunk count is invalid)",
             ),
             #[cfg(feature = "h3")]
             Self::Iron(e) => write!(f, "h3 session rejected: {e}"),

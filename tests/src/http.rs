@@ -10,6 +10,9 @@
 //!   [`jar_client`] are the two usual ones).
 //! * [`send`] sends a request and gives a [`Reply`]: the status, every
 //!   `Set-Cookie` and the body.
+//! * [`Cookies`] keeps cookies by hand, as a browser applies `Set-Cookie`
+//!   lines, for tests that look at every line (chunked sessions) or carry
+//!   one cookie between two servers.
 //!
 //! ```no_run
 //! # async fn demo(app: axum::Router) {
@@ -21,6 +24,7 @@
 //! # }
 //! ```
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -236,6 +240,29 @@ impl Reply {
         })
     }
 
+    /// `(name, value)` of every `Set-Cookie`, in order.
+    ///
+    /// # Panics
+    /// If a `Set-Cookie` does not parse.
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.cookies
+            .iter()
+            .map(|line| {
+                let cookie = cookie::Cookie::parse(line.as_str())
+                    .unwrap_or_else(|e| panic!("unparseable Set-Cookie {line:?}: {e}"));
+                (cookie.name().to_owned(), cookie.value().to_owned())
+            })
+            .collect()
+    }
+
+    /// The names of every `Set-Cookie`, in order.
+    ///
+    /// # Panics
+    /// As [`pairs`](Self::pairs).
+    pub fn cookie_names(&self) -> Vec<String> {
+        self.pairs().into_iter().map(|(name, _)| name).collect()
+    }
+
     /// The value of header `name`, if present.
     ///
     /// # Panics
@@ -244,6 +271,80 @@ impl Reply {
         self.headers
             .get(name)
             .map(|v| v.to_str().expect("a visible-ASCII header"))
+    }
+}
+
+/// Cookies kept by hand, by name (one path, one host), as a browser keeps
+/// them: [`apply`](Self::apply) takes a reply's `Set-Cookie` lines in order
+/// (one with `Max-Age=0` removes its cookie), [`header`](Self::header)
+/// gives the `Cookie` header that sends them back.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Cookies(BTreeMap<String, String>);
+
+impl Cookies {
+    /// No cookie.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Applies every `Set-Cookie` of `reply`, in order.
+    ///
+    /// # Panics
+    /// If a `Set-Cookie` does not parse.
+    pub fn apply(&mut self, reply: &Reply) {
+        for line in &reply.cookies {
+            let cookie = cookie::Cookie::parse(line.as_str())
+                .unwrap_or_else(|e| panic!("unparseable Set-Cookie {line:?}: {e}"));
+            if cookie
+                .max_age()
+                .is_some_and(cookie::time::SignedDuration::is_zero)
+            {
+                self.0.remove(cookie.name());
+            } else {
+                self.0
+                    .insert(cookie.name().to_owned(), cookie.value().to_owned());
+            }
+        }
+    }
+
+    /// The cookies of `reply` alone.
+    ///
+    /// # Panics
+    /// As [`apply`](Self::apply).
+    pub fn from_reply(reply: &Reply) -> Self {
+        let mut cookies = Self::new();
+        cookies.apply(reply);
+        cookies
+    }
+
+    /// The value of cookie `name`.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Sets cookie `name` (a test tampering with what a browser sends).
+    pub fn set(&mut self, name: &str, value: &str) {
+        self.0.insert(name.to_owned(), value.to_owned());
+    }
+
+    /// Removes cookie `name`, giving its value.
+    pub fn remove(&mut self, name: &str) -> Option<String> {
+        self.0.remove(name)
+    }
+
+    /// The names, sorted.
+    pub fn names(&self) -> Vec<&str> {
+        self.0.keys().map(String::as_str).collect()
+    }
+
+    /// The `Cookie` header that sends them all (`a=1; b=2`), in name order.
+    pub fn header(&self) -> String {
+        let pairs: Vec<String> = self
+            .0
+            .iter()
+            .map(|(name, value)| format!("{name}={value}"))
+            .collect();
+        pairs.join("; ")
     }
 }
 

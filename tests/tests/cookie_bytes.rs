@@ -58,11 +58,14 @@ fn first_visit(transport: &Transport<Counter>) -> String {
         .unwrap()
         .unwrap();
     loaded.session.set_count(1);
-    let set_cookie = transport
-        .save(&loaded.session, loaded.source)
+    let lines = transport
+        .save(&loaded.session, loaded.arrival)
         .into_ready()
         .unwrap()
-        .unwrap()
+        .unwrap();
+    let set_cookie = lines
+        .as_slice()
+        .first()
         .expect("a new session sets its cookie");
     let set_cookie = set_cookie.to_str().unwrap();
     let pair = set_cookie.split(';').next().unwrap();
@@ -101,7 +104,7 @@ fn the_session_cookie_is_found_next_to_any_neighbour_in_both_formats() {
                     .into_ready()
                     .unwrap()
                     .unwrap();
-                assert_eq!(loaded.source, Source::Cookie, "{format}: {shown}");
+                assert_eq!(loaded.arrival.source, Source::Cookie, "{format}: {shown}");
                 assert_eq!(loaded.error, None, "{format}: {shown}");
                 assert_eq!(*loaded.session.count(), 1, "{format}: {shown}");
                 assert!(!loaded.session.is_new(), "{format}: {shown}");
@@ -130,7 +133,7 @@ fn a_session_value_or_header_that_is_not_text_is_present_and_invalid() {
             .into_ready()
             .unwrap()
             .unwrap();
-        assert_eq!(loaded.source, Source::Cookie, "{format}");
+        assert_eq!(loaded.arrival.source, Source::Cookie, "{format}");
         assert!(loaded.error.is_some(), "{format}");
         assert!(loaded.session.is_new(), "{format}");
 
@@ -140,7 +143,7 @@ fn a_session_value_or_header_that_is_not_text_is_present_and_invalid() {
         let header = transport.header_name().unwrap().clone();
         headers.insert(header, HeaderValue::from_bytes(b"caf\xe9").unwrap());
         let loaded = transport.load(&headers).into_ready().unwrap().unwrap();
-        assert_eq!(loaded.source, Source::Header, "{format}");
+        assert_eq!(loaded.arrival.source, Source::Header, "{format}");
         assert!(loaded.error.is_some(), "{format}");
         assert!(loaded.session.is_new(), "{format}");
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use http::header::{HeaderMap, HeaderValue};
-use session_runtime::transport::{CookieOptions, Loaded, Source, Transport};
+use session_runtime::transport::{Arrival, CookieOptions, Loaded, SetCookies, Source, Transport};
 use session_runtime::{
     Key, ManualClock, SameSite, SaveError, SealError, Session, SessionConfig, SessionState,
     UnsealError,
@@ -52,21 +52,24 @@ fn load(transport: &Transport<App>, headers: &HeaderMap) -> Loaded<App> {
         .expect("a sealed cookie never fails as a store")
 }
 
-/// `transport.save(session, source)`, answered at once.
+/// `transport.save(session, arrival)`, answered at once: the one
+/// `Set-Cookie` it gives, if any (these sessions are never chunked).
 fn save(
     transport: &Transport<App>,
     session: &SessionState<App>,
-    source: Source,
+    arrival: impl Into<Arrival>,
 ) -> Result<Option<HeaderValue>, SaveError> {
-    transport
-        .save(session, source)
+    let lines = transport
+        .save(session, arrival.into())
         .into_ready()
-        .expect("a sealed cookie saves at once")
+        .expect("a sealed cookie saves at once")?;
+    assert!(lines.len() <= 1, "{lines:?}");
+    Ok(lines.into_iter().next())
 }
 
 fn user(transport: &Transport<App>, pairs: &[(&str, &str)]) -> (Option<String>, Source) {
     let loaded = load(transport, &headers(pairs));
-    (loaded.session.user().cloned(), loaded.source)
+    (loaded.session.user().cloned(), loaded.arrival.source)
 }
 
 #[test]
@@ -90,7 +93,7 @@ fn header_name_derives_from_cookie_name() {
 fn nothing_sent_gives_a_fresh_session() {
     let transport = Transport::new(config());
     let loaded = load(&transport, &HeaderMap::new());
-    assert_eq!(loaded.source, Source::None);
+    assert_eq!(loaded.arrival.source, Source::None);
     assert!(loaded.error.is_none());
     assert!(loaded.session.is_new());
 }
@@ -154,7 +157,7 @@ fn invalid_header_does_not_fall_back_to_cookie() {
         &transport,
         &headers(&[("cookie", &cookie), ("x-sid-session", "garbage")]),
     );
-    assert_eq!(loaded.source, Source::Header);
+    assert_eq!(loaded.arrival.source, Source::Header);
     assert!(loaded.session.user().is_none());
     assert!(loaded.session.is_new());
     assert!(matches!(loaded.error, Some(UnsealError::Malformed)));
@@ -292,15 +295,15 @@ async fn nothing_changed_sends_nothing() {
         .unwrap();
     assert_eq!(
         transport
-            .save(&loaded.session, loaded.source)
+            .save(&loaded.session, loaded.arrival)
             .await
             .unwrap(),
-        None
+        SetCookies::none()
     );
     let mut out = HeaderMap::new();
     assert!(
         !transport
-            .write(&loaded.session, loaded.source, &mut out)
+            .write(&loaded.session, loaded.arrival, &mut out)
             .await
             .unwrap()
     );
@@ -309,10 +312,10 @@ async fn nothing_changed_sends_nothing() {
     let loaded = transport.load(&HeaderMap::new()).await.unwrap();
     assert_eq!(
         transport
-            .save(&loaded.session, loaded.source)
+            .save(&loaded.session, loaded.arrival)
             .await
             .unwrap(),
-        None
+        SetCookies::none()
     );
 }
 
@@ -328,7 +331,7 @@ fn clear_and_destroy_remove_the_cookie() {
         } else {
             loaded.session.clear();
         }
-        let value = save(&transport, &loaded.session, loaded.source)
+        let value = save(&transport, &loaded.session, loaded.arrival)
             .unwrap()
             .unwrap();
         assert_eq!(value, transport.removal_cookie());
@@ -349,20 +352,20 @@ fn header_sessions_are_not_resealed_on_reads() {
     let cookie = format!("sid={a}");
     let loaded = load(&transport, &headers(&[("cookie", &cookie)]));
     assert!(
-        save(&transport, &loaded.session, loaded.source)
+        save(&transport, &loaded.session, loaded.arrival)
             .unwrap()
             .is_some()
     );
     // From the header, it does not.
     let mut loaded = load(&transport, &headers(&[("x-sid-session", &a)]));
-    assert_eq!(loaded.source, Source::Header);
+    assert_eq!(loaded.arrival.source, Source::Header);
     assert_eq!(
-        save(&transport, &loaded.session, loaded.source).unwrap(),
+        save(&transport, &loaded.session, loaded.arrival).unwrap(),
         None
     );
     // A write from the header does set the cookie.
     loaded.session.set_hits(1);
-    let value = save(&transport, &loaded.session, loaded.source)
+    let value = save(&transport, &loaded.session, loaded.arrival)
         .unwrap()
         .unwrap();
     assert!(value.to_str().unwrap().starts_with("sid="));

@@ -1,5 +1,6 @@
 //! The events operators get through `tracing`: a rejected token (debug,
-//! with the reason), a session that cannot be saved (warn), a store that
+//! with the reason), a session that cannot be saved (warn: too large for
+//! one cookie, or chunked over the total limit), a store that
 //! fails (error); never session data. One test alone in its binary:
 //! `tracing` caches per call site whether anyone listens, so tests without
 //! a subscriber running beside it would silence it.
@@ -10,6 +11,7 @@ use std::sync::{Arc, Mutex};
 use http::StatusCode;
 use http::header::COOKIE;
 use session_runtime::tower::SessionLayer;
+use session_runtime::transport::{CookieOptions, Transport};
 use session_runtime::{Key, SessionConfig};
 use session_tests::http::{SECRET, plain_client, send, serve};
 use session_tests::store::Down;
@@ -31,11 +33,18 @@ async fn visit(mut visits: session_runtime::Session<Visits>, uri: http::Uri) -> 
 }
 
 fn app(config: SessionConfig<Visits>) -> axum::Router {
+    app_with(SessionLayer::new(config))
+}
+
+fn app_with(layer: SessionLayer<Visits>) -> axum::Router {
     axum::Router::new()
         .route("/", axum::routing::get(visit))
         .route("/big", axum::routing::get(visit))
-        .layer(SessionLayer::new(config))
+        .layer(layer)
 }
+
+/// The total limit of the chunking app: the 5000-byte note seals larger.
+const CHUNKED_TOTAL: usize = 4500;
 
 fn config() -> SessionConfig<Visits> {
     SessionConfig::new(Key::derive(SECRET).unwrap())
@@ -104,6 +113,12 @@ fn operators_hear_of_rejections_failed_saves_and_store_faults_without_session_da
                 .await;
                 // An oversized session: a warning.
                 send(plain_client().get(server.url("/big"))).await;
+                // Chunked, over the total limit: a warning too.
+                let chunked = Transport::new(config())
+                    .with_cookie(CookieOptions::new().with_chunking(CHUNKED_TOTAL));
+                let chunking = serve(app_with(SessionLayer::from_transport(chunked))).await;
+                let reply = send(plain_client().get(chunking.url("/big"))).await;
+                assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
                 // A store outage: an error.
                 let down = serve(app(config().with_store(Down))).await;
                 let reply = send(plain_client().get(down.url("/"))).await;
@@ -120,8 +135,21 @@ fn operators_hear_of_rejections_failed_saves_and_store_faults_without_session_da
     };
     let rejected = find("DEBUG", "rejected");
     assert!(rejected.contains("authentication"), "{rejected}");
-    let failed = find("WARN", "could not be saved");
-    assert!(failed.contains("over the limit"), "{failed}");
+    let failed: Vec<&String> = all
+        .iter()
+        .filter(|e| e.starts_with("WARN") && e.contains("could not be saved"))
+        .collect();
+    assert_eq!(failed.len(), 2, "{all:#?}");
+    assert!(
+        failed[0].contains("over the limit of 4096"),
+        "{}",
+        failed[0]
+    );
+    assert!(
+        failed[1].contains(&format!("over the limit of {CHUNKED_TOTAL}")),
+        "{}",
+        failed[1]
+    );
     let fault = find("ERROR", "session store failed");
     assert!(
         fault.contains("Unavailable") && fault.contains("connection refused"),

@@ -169,18 +169,18 @@ impl<T: SessionSchema> SessionConfig<T> {
         ))
     }
 
-    /// Opens the session `token` names, when it arrived as the value of a
-    /// `name_len`-byte name: within the size limit, not expired.
+    /// Opens the session `token` names: within the size `limit`, not
+    /// expired.
     pub(crate) fn open(
         &self,
         token: &str,
-        name_len: usize,
+        limit: TokenLimit,
     ) -> Pending<Result<Box<SessionState<T>>, LoadError>> {
-        let limit = self.settings.max_size().saturating_sub(name_len + 1);
-        if token.len() > limit {
+        let longest = limit.longest_token(&self.settings);
+        if token.len() > longest {
             return Pending::ready(Err(LoadError::Rejected(UnsealError::TooLarge {
                 len: token.len(),
-                limit,
+                limit: longest,
             })));
         }
         let accept = |settings: &Settings, opened: Result<super::Opened<T>, LoadError>| {
@@ -198,31 +198,34 @@ impl<T: SessionSchema> SessionConfig<T> {
     }
 
     /// Makes `action` durable for `session` at `now_ms`, writing a new
-    /// token to `out` (sent after a `name_len`-byte name); a token over the
-    /// size limit is refused before anything is written (a store's future
-    /// is never polled).
+    /// token to `out`; a token over the size `limit` is refused before
+    /// anything is written (a store's future is never polled).
     pub(crate) fn commit(
         &self,
         session: &SessionState<T>,
         action: Action,
         now_ms: u64,
         out: &mut TokenOut<'_>,
-        name_len: usize,
+        limit: TokenLimit,
     ) -> Pending<Result<Reply, SaveError>> {
         let pending = self
             .backend
             .commit(&self.settings, session, action, now_ms, out);
-        if let Some(token) = out.token() {
-            let len = name_len + 1 + token.len();
-            if len > self.settings.max_size() {
-                out.discard();
-                return Pending::ready(Err(SaveError::Seal(SealError::TooLarge {
-                    len,
-                    limit: self.settings.max_size(),
-                })));
-            }
+        if let Some(token) = out.token()
+            && let Some(error) = limit.overrun(&self.settings, token.len())
+        {
+            out.discard();
+            return Pending::ready(Err(SaveError::Seal(error)));
         }
         pending
+    }
+
+    /// The size limit of a token carried in one cookie of the configured
+    /// name.
+    fn cookie_limit(&self) -> TokenLimit {
+        TokenLimit::Cookie {
+            name_len: self.cookie_name().len(),
+        }
     }
 
     /// The sealed text of `session` when the backend keeps whole sessions in
@@ -256,12 +259,51 @@ impl<T: SessionSchema> SessionConfig<T> {
         if self.backend.sealer().is_none() {
             return Err(UnsealError::StoreMode);
         }
-        match self.open(sealed, self.cookie_name().len()).into_ready() {
+        match self.open(sealed, self.cookie_limit()).into_ready() {
             Ok(Ok(state)) => Ok(state),
             Ok(Err(LoadError::Rejected(e))) => Err(e),
             // A sealer answers at once and never fails as a store.
             Ok(Err(_)) | Err(_) => Err(UnsealError::StoreMode),
         }
+    }
+}
+
+/// The size limit a token is held to, loading and saving: it depends on how
+/// the token travels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum TokenLimit {
+    /// In one cookie named with `name_len` bytes: `name=value` within the
+    /// settings' `max_size`.
+    Cookie {
+        /// The length of the cookie's name on the wire.
+        name_len: usize,
+    },
+    /// Split into chunk cookies: the value within `total` bytes, whatever
+    /// `max_size` says (each chunk is short enough by construction).
+    Chunked {
+        /// The most bytes of value all chunks hold together.
+        total: usize,
+    },
+}
+
+impl TokenLimit {
+    /// The longest token allowed.
+    fn longest_token(self, settings: &Settings) -> usize {
+        match self {
+            Self::Cookie { name_len } => settings.max_size().saturating_sub(name_len + 1),
+            Self::Chunked { total } => total,
+        }
+    }
+
+    /// The error for a token of `token_len` bytes over the limit, if it is:
+    /// the length of `name=value` against `max_size` for one cookie, the
+    /// token's own length against the total for chunks.
+    fn overrun(self, settings: &Settings, token_len: usize) -> Option<SealError> {
+        let (len, limit) = match self {
+            Self::Cookie { name_len } => (name_len + 1 + token_len, settings.max_size()),
+            Self::Chunked { total } => (token_len, total),
+        };
+        (len > limit).then_some(SealError::TooLarge { len, limit })
     }
 }
 
@@ -326,7 +368,7 @@ impl<T: SessionSchema> SessionState<T> {
                 Err(LoadError::Store(e)) => Err(e),
             }
         };
-        match config.open(token, config.cookie_name().len()).into_ready() {
+        match config.open(token, config.cookie_limit()).into_ready() {
             Ok(opened) => Pending::ready(finish(config, opened)),
             Err(later) => {
                 let config = config.clone();
@@ -372,7 +414,7 @@ impl<T: SessionSchema> SessionState<T> {
             action,
             now,
             &mut TokenOut::new(&mut out, &[], 0),
-            config.cookie_name().len(),
+            config.cookie_limit(),
         );
         let finish = move |reply: Result<Reply, SaveError>| {
             Ok(match reply? {

@@ -59,8 +59,10 @@ mod sealed_cookie;
 mod token;
 
 pub use crate::model::Action;
+#[cfg(feature = "http")]
+pub(crate) use config::TokenLimit;
 pub use config::{Loading, Saved, SessionConfig};
-pub use conventions::{Conventions, SameSite};
+pub use conventions::{CHUNK_LEN, Conventions, MAX_CHUNKED_LEN, MAX_CHUNKS, SameSite};
 pub use pending::Pending;
 pub use sealed_cookie::SealedCookie;
 pub use token::TokenOut;

@@ -7,8 +7,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::backend::{
-    Backend, Conventions, IntoBackend, Opened, SameSite, Sealer, Sealing, SessionConfig, TokenOut,
-    private,
+    Backend, Conventions, IntoBackend, MAX_CHUNKED_LEN, Opened, SameSite, Sealer, Sealing,
+    SessionConfig, TokenOut, private,
 };
 use crate::crypto::encoding::push_hex;
 use crate::crypto::random;
@@ -30,7 +30,9 @@ pub enum H3Version {
     /// `Path=/; HttpOnly; Secure` and cleared with an empty value.
     V1,
     /// h3 2.x: 8192 PBKDF2 iterations with the one-iteration legacy fallback;
-    /// cookies add `SameSite=Lax` and are cleared with `Max-Age=0`.
+    /// cookies add `SameSite=Lax` and are cleared with `Max-Age=0`; a session
+    /// larger than one cookie is split into chunk cookies (`h3.1`, `h3.2`,
+    /// ...), which the transport reads and writes as h3 does.
     V2,
 }
 
@@ -50,7 +52,14 @@ impl H3Version {
 /// As a backend it gives a configuration h3's defaults: cookie (and session
 /// name) `h3`, UUID v4 ids, cookies `Path=/; HttpOnly; Secure` (v2 adds
 /// `SameSite=Lax`) with `Expires` only; for v1, which has no idle timeout,
-/// the schema's is turned off.
+/// the schema's is turned off. v2 chunks a session too large for one cookie
+/// into `h3.1` ... `h3.N` as h3 v2 does (see the transport's
+/// `CookieOptions::with_chunking`), up to the codec's
+/// [`max_seal_len`](IronCodec::max_seal_len) (64 KiB by default), so that it
+/// never writes a seal it would refuse to open; h3 itself goes up to
+/// [`MAX_CHUNKED_LEN`](crate::backend::MAX_CHUNKED_LEN), which no node
+/// server with its default 16 KiB header limit reads back. v1 never chunks,
+/// as h3 v1.
 #[derive(Clone)]
 pub struct H3Format {
     version: H3Version,
@@ -176,11 +185,15 @@ impl<T: SessionSchema> Sealer<T> for H3Format {
                 same_site: None,
                 max_age: false,
                 removal_max_age: false,
+                // h3 v1 neither writes nor reads chunked cookies.
+                chunking: None,
             },
             H3Version::V2 => Conventions {
                 same_site: Some(SameSite::Lax),
                 max_age: false,
                 removal_max_age: true,
+                // Never more than this codec opens again.
+                chunking: Some(self.codec.max_seal_len().min(MAX_CHUNKED_LEN)),
             },
         }
     }

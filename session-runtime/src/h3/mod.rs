@@ -26,7 +26,10 @@
 //! Over HTTP (feature `http`) the cookie is `h3`, the header `x-h3-session`
 //! takes precedence, a written cookie has `Expires` only (no `Max-Age`), and a
 //! cleared session is removed as the version does it (v1: an empty value, v2:
-//! `Max-Age=0`).
+//! `Max-Age=0`). v2 splits a session larger than one cookie into chunk
+//! cookies (`h3=__chunked__N`, `h3.1` ... `h3.N`) and removes the chunks it
+//! no longer uses, as h3 v2's `setChunkedCookie` does; see
+//! `CookieOptions::with_chunking` in the transport.
 //!
 //! ```
 //! use session_runtime::h3::H3Version;

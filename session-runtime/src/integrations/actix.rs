@@ -93,7 +93,7 @@ pub use super::slot::{SessionFailure, SessionRejection};
 use crate::backend::{Pending, SessionConfig};
 use crate::error::SaveError;
 use crate::model::{Session, SessionSchema};
-use crate::transport::Transport;
+use crate::transport::{SetCookies, Transport};
 
 /// The actix-web middleware that loads `Session<T>` on demand and saves it
 /// after the response (`App::new().wrap(SessionMiddleware::new(config))`).
@@ -250,7 +250,7 @@ pin_project_lite::pin_project! {
 
 /// A save that waits for its store, with the response it will complete.
 struct Saving<B> {
-    pending: Pending<Result<Option<http::HeaderValue>, SaveError>>,
+    pending: Pending<Result<SetCookies, SaveError>>,
     response: ServiceResponse<B>,
     render: slot::Renderer,
 }
@@ -308,16 +308,18 @@ impl<F, T, B> fmt::Debug for ResponseFuture<F, T, B> {
 /// `response` with the session's cookie, or the failure response that
 /// replaces it.
 fn complete<B>(
-    saved: Result<Option<http::HeaderValue>, SaveError>,
+    saved: Result<SetCookies, SaveError>,
     mut response: ServiceResponse<B>,
     render: &slot::Renderer,
     insecure_host: Option<&str>,
 ) -> ServiceResponse<EitherBody<B>> {
     match slot::conclude(saved, insecure_host) {
         Conclusion::Unchanged => response.map_into_left_body(),
-        Conclusion::SetCookie(cookie) => {
-            if let Some((name, value)) = to_actix_header(&http::header::SET_COOKIE, &cookie) {
-                response.headers_mut().append(name, value);
+        Conclusion::SetCookie(lines) => {
+            for line in lines {
+                if let Some((name, value)) = to_actix_header(&http::header::SET_COOKIE, &line) {
+                    response.headers_mut().append(name, value);
+                }
             }
             response.map_into_left_body()
         }

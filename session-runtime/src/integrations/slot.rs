@@ -15,8 +15,7 @@ use std::borrow::Borrow;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use http::header::SET_COOKIE;
-use http::{HeaderMap, HeaderValue, Response, StatusCode};
+use http::{HeaderMap, Response, StatusCode};
 
 use crate::backend::Pending;
 use crate::error::{SaveError, StoreError};
@@ -24,7 +23,7 @@ use crate::model::schema::SessionData;
 use crate::model::session::SessionFields;
 use crate::model::state::WriteBack;
 use crate::model::{Session, SessionSchema, SessionState};
-use crate::transport::{Loaded, Source, Transport};
+use crate::transport::{Arrival, Loaded, SetCookies, Transport};
 
 /// What a layer knows: the transport and how failures are answered.
 pub(crate) struct LayerCore<T> {
@@ -53,8 +52,9 @@ pub(crate) struct Shared<T> {
 struct Slot<T> {
     /// The session, unless a copy is out with a handler.
     state: Option<SessionState<T>>,
-    /// Where the request's session came from.
-    source: Source,
+    /// How the request's session arrived (where from, the chunks its
+    /// cookie announced).
+    arrival: Arrival,
     /// Whether the session was extracted (and so loaded) at all.
     loaded: bool,
     /// The id and creation time of the first copy when the request had no
@@ -72,7 +72,7 @@ impl<T> Shared<T> {
             core,
             slot: Mutex::new(Slot {
                 state: None,
-                source: Source::None,
+                arrival: Arrival::default(),
                 loaded: false,
                 new_identity: None,
                 abandoned: false,
@@ -149,7 +149,7 @@ fn hand_out<T: SessionSchema + Send + Sync>(
             }
         } else {
             slot.loaded = true;
-            slot.source = loaded.source;
+            slot.arrival = loaded.arrival;
             if session.is_new() {
                 slot.new_identity = Some((session.id().to_owned(), session.created_at_ms()));
             }
@@ -169,7 +169,7 @@ fn hand_out<T: SessionSchema + Send + Sync>(
 /// handler is not saved, nor a session a panicking handler abandoned).
 pub(crate) fn finish<T: SessionSchema + Send + Sync>(
     mut shared: Arc<Shared<T>>,
-) -> Option<Pending<Result<Option<HeaderValue>, SaveError>>> {
+) -> Option<Pending<Result<SetCookies, SaveError>>> {
     // Usually the last reference by now (the request's extensions and the
     // handler's session are gone): read the slot without locking.
     if let Some(Shared { core, slot }) = Arc::get_mut(&mut shared) {
@@ -184,11 +184,11 @@ pub(crate) fn finish<T: SessionSchema + Send + Sync>(
 fn save_slot<T: SessionSchema + Send + Sync>(
     transport: &Transport<T>,
     slot: &Slot<T>,
-) -> Option<Pending<Result<Option<HeaderValue>, SaveError>>> {
+) -> Option<Pending<Result<SetCookies, SaveError>>> {
     let (true, false, Some(state)) = (slot.loaded, slot.abandoned, slot.state.as_ref()) else {
         return None;
     };
-    Some(transport.save(state, slot.source))
+    Some(transport.save(state, slot.arrival))
 }
 
 /// Whether the warning about `Secure` cookies over plain HTTP was given.
@@ -250,8 +250,8 @@ fn warn_insecure(host: &str) {
 pub(crate) enum Conclusion {
     /// Nothing: the cookie stays as it is.
     Unchanged,
-    /// Append this `Set-Cookie`.
-    SetCookie(HeaderValue),
+    /// Append these `Set-Cookie` lines (more than one when chunked).
+    SetCookie(SetCookies),
     /// Replace the response with the failure response (the fault is logged).
     Failed(SessionFailure),
 }
@@ -260,17 +260,17 @@ pub(crate) enum Conclusion {
 /// save and, in debug builds, warns once about a `Secure` cookie sent to
 /// `insecure_host` (from [`insecure_host`]).
 pub(crate) fn conclude(
-    saved: Result<Option<HeaderValue>, SaveError>,
+    saved: Result<SetCookies, SaveError>,
     insecure_host: Option<&str>,
 ) -> Conclusion {
     match saved {
-        Ok(Some(cookie)) => {
+        Ok(lines) if lines.is_empty() => Conclusion::Unchanged,
+        Ok(lines) => {
             if let Some(host) = insecure_host {
                 warn_insecure(host);
             }
-            Conclusion::SetCookie(cookie)
+            Conclusion::SetCookie(lines)
         }
-        Ok(None) => Conclusion::Unchanged,
         Err(SaveError::Store(error)) => {
             crate::log::store_fault("save", &error);
             Conclusion::Failed(SessionFailure::StoreUnavailable(Arc::new(error)))
@@ -282,17 +282,17 @@ pub(crate) fn conclude(
     }
 }
 
-/// The `http` response with the session's cookie, or the failure response
-/// that replaces it.
+/// The `http` response with the session's cookies, or the failure
+/// response that replaces it.
 pub(crate) fn respond<B: From<String>>(
-    saved: Result<Option<HeaderValue>, SaveError>,
+    saved: Result<SetCookies, SaveError>,
     mut response: Response<B>,
     render: &Renderer,
     insecure_host: Option<&str>,
 ) -> Response<B> {
     match conclude(saved, insecure_host) {
-        Conclusion::SetCookie(cookie) => {
-            response.headers_mut().append(SET_COOKIE, cookie);
+        Conclusion::SetCookie(lines) => {
+            lines.append_to(response.headers_mut());
             response
         }
         Conclusion::Unchanged => response,

@@ -6,7 +6,9 @@
 //! The handler gets its session with [`session`] (or, in axum, the
 //! `Session<T>` extractor); it never hands it back: the session writes
 //! itself back when dropped, and the layer saves what changed after the
-//! inner service answered and appends one `Set-Cookie`.
+//! inner service answered and appends its `Set-Cookie` (one, or with
+//! chunked cookies the main cookie, its chunks and the removal of stale
+//! ones).
 //!
 //! ```
 //! use std::convert::Infallible;
@@ -48,7 +50,8 @@
 //! 3. When the handler drops the session, it writes itself back into the
 //!    slot.
 //! 4. After the inner service answered, the layer saves the session if it
-//!    needs to ([`Transport::save`]) and appends one `Set-Cookie`.
+//!    needs to ([`Transport::save`]) and appends the `Set-Cookie` lines it
+//!    gives.
 //!
 //! Getting the session twice in one request neither deadlocks nor loses
 //! writes: while one copy is out, the next call loads its own copy; each
@@ -96,7 +99,7 @@ pub use super::slot::{SessionFailure, SessionRejection};
 use crate::backend::{Pending, SessionConfig};
 use crate::error::SaveError;
 use crate::model::{Session, SessionSchema};
-use crate::transport::Transport;
+use crate::transport::{SetCookies, Transport};
 
 /// A tower layer that loads `Session<T>` on demand and saves it after the
 /// response. See the [module docs](self).
@@ -237,7 +240,7 @@ where
 
 pin_project_lite::pin_project! {
     /// The response future of [`SessionService`]: the inner response, with
-    /// the session's `Set-Cookie` appended.
+    /// the session's `Set-Cookie` lines appended.
     pub struct ResponseFuture<F, T, B> {
         #[pin]
         inner: F,
@@ -292,7 +295,7 @@ where
 
 /// A save that waits for its store, with the response it will complete.
 struct Saving<B> {
-    pending: Pending<Result<Option<HeaderValue>, SaveError>>,
+    pending: Pending<Result<SetCookies, SaveError>>,
     response: Response<B>,
     render: slot::Renderer,
 }

@@ -33,6 +33,16 @@ pub struct CookieOptions {
     same_site: SameSiteSetting,
     partitioned: bool,
     host_prefix: bool,
+    chunking: ChunkingSetting,
+}
+
+/// Chunking as the options have it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ChunkingSetting {
+    /// Not set: the backend's convention applies (h3 v2 chunks).
+    Convention,
+    /// Set (`None`: off; `Some`: the total limit).
+    Set(Option<usize>),
 }
 
 /// `SameSite` as the options have it.
@@ -53,7 +63,7 @@ impl Default for CookieOptions {
 impl CookieOptions {
     /// The defaults: `Path=/`, no `Domain`, `Secure`, `HttpOnly`, `SameSite`
     /// as the backend has it (`Lax`; h3 v1: none), not `Partitioned`, no
-    /// `__Host-` prefix.
+    /// `__Host-` prefix, chunking as the backend has it (off; h3 v2: on).
     pub fn new() -> Self {
         Self {
             path: Cow::Borrowed("/"),
@@ -63,6 +73,7 @@ impl CookieOptions {
             same_site: SameSiteSetting::Convention,
             partitioned: false,
             host_prefix: false,
+            chunking: ChunkingSetting::Convention,
         }
     }
 
@@ -122,6 +133,53 @@ impl CookieOptions {
         self
     }
 
+    /// Splits a session too large for one cookie into chunk cookies, in h3
+    /// v2's format, holding at most `max_total_bytes` of sealed value in
+    /// all; `None` keeps one cookie. Default: off, except for the h3 v2
+    /// format, which chunks as h3 v2 does, up to the seal length its iron
+    /// codec opens (64 KiB by default).
+    ///
+    /// The format: a sealed value up to [`CHUNK_LEN`](crate::backend::CHUNK_LEN)
+    /// (4000) bytes stays one cookie `name=value`; a longer one becomes the
+    /// main cookie `name=__chunked__N` and the chunks `name.1` ... `name.N`,
+    /// 4000 bytes each (the last shorter), at most
+    /// [`MAX_CHUNKS`](crate::backend::MAX_CHUNKS) (100): a limit above
+    /// 400 000 bytes is capped there. Every chunk carries the cookie's
+    /// attributes and lifetime. A response removes (`Max-Age=0`) the chunks
+    /// the request's cookie announced and the new value no longer uses, and
+    /// a removed session removes them all.
+    ///
+    /// With chunking on, the total limit replaces the configuration's
+    /// [`max_size`](crate::SessionConfig::with_max_size) for the token,
+    /// loading and saving (from the cookie or the session header, which is
+    /// never chunked); a larger session is still
+    /// [`SealError::TooLarge`](crate::SealError::TooLarge), and a broken
+    /// chunk set (a chunk missing, `N` not from 1 to 100) is rejected
+    /// ([`UnsealError::BadChunks`](crate::UnsealError::BadChunks)): the
+    /// request gets a fresh session. With chunking off, chunk cookies are
+    /// not read, and `name=__chunked__N` is just an invalid token.
+    ///
+    /// Browsers keep each chunk as a cookie of its own (about 4 KiB each, a
+    /// few dozen per site) and send them all back with every request:
+    /// servers and proxies refuse large request headers (8 to 16 KiB is
+    /// common), so keep the limit near what they accept.
+    ///
+    /// ```
+    /// use session_runtime::transport::CookieOptions;
+    ///
+    /// // Up to 12 000 bytes of sealed session, in at most 3 chunk cookies.
+    /// let options = CookieOptions::new().with_chunking(12_000);
+    /// assert_eq!(options.chunking_or(None), Some(12_000));
+    /// // Off, even for a format that chunks by convention.
+    /// let single = CookieOptions::new().with_chunking(None);
+    /// assert_eq!(single.chunking_or(Some(400_000)), None);
+    /// ```
+    #[must_use]
+    pub fn with_chunking(mut self, max_total_bytes: impl Into<Option<usize>>) -> Self {
+        self.chunking = ChunkingSetting::Set(max_total_bytes.into());
+        self
+    }
+
     /// `Path`.
     pub fn path(&self) -> &str {
         &self.path
@@ -158,5 +216,14 @@ impl CookieOptions {
     /// Whether the cookie is sent as `__Host-<name>`.
     pub fn host_prefix(&self) -> bool {
         self.host_prefix
+    }
+
+    /// The chunking total limit as set, or `convention` when it was not set
+    /// (`None`: no chunking).
+    pub fn chunking_or(&self, convention: Option<usize>) -> Option<usize> {
+        match self.chunking {
+            ChunkingSetting::Convention => convention,
+            ChunkingSetting::Set(total) => total,
+        }
     }
 }

@@ -307,6 +307,12 @@ impl IronCodec {
         self
     }
 
+    /// The length of the longest seal [`unseal`](Self::unseal) accepts
+    /// ([`with_max_seal_len`](Self::with_max_seal_len)).
+    pub fn max_seal_len(&self) -> usize {
+        self.max_seal_len
+    }
+
     /// Bounds the PBKDF2 work that seals not verified yet may cost, in
     /// iterations per second (default [`DEFAULT_DERIVATION_BUDGET`]; up to one
     /// second's worth at once; `u64::MAX`: no bound).
