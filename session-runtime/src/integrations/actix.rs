@@ -425,7 +425,8 @@ impl ResponseError for SessionRejection {
 /// that the bound of the generated extractor names a parameter and is
 /// checked where the extractor is used, not where it is generated: a
 /// schema that is not `Send + Sync` then gets its one error on the field's
-/// type, from the derive.
+/// type, from the derive. Not API: generated code names it.
+#[doc(hidden)]
 pub trait Extractable<'a> {
     /// [`session`].
     fn extract(request: &HttpRequest) -> Pending<Result<Session<Self>, SessionRejection>>
