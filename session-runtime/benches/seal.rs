@@ -159,7 +159,7 @@ fn print_sizes(jar_key: &cookie::Key) {
             SessionConfig::<Bench5>::new(Key::derive(SECRET).unwrap()).with_clock(clock.clone());
         let s = session_of(&config, p.clone());
         let fresh = s.seal(&config).unwrap().len();
-        clock.advance(std::time::Duration::from_secs(86_400));
+        clock.advance(std::time::Duration::from_hours(24));
         let aged = s.seal(&config).unwrap().len();
         assert_eq!(clock.now_ms(), 1_780_086_400_000);
         let jar = private_jar_value(jar_key, &p).len();
