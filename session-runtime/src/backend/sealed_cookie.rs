@@ -14,8 +14,11 @@ use crate::model::{SessionSchema, SessionState, Settings};
 /// backend: `SessionConfig::new(key)` builds one.
 ///
 /// Sessions are sealed in format 2; format 1 (a whole key id, fixed-width
-/// times) still opens, and is sealed again in format 2 at the next save.
-/// See the `envelope` and `aead` module docs for the bytes.
+/// times, the id as text) still opens, and is sealed again in format 2 at
+/// the next save. See the `envelope` and `aead` module docs for the bytes.
+/// A build from before format 2 rejects its cookies (the request gets a
+/// fresh session): during a rolling upgrade, instances of both builds
+/// serving one user log that user out.
 ///
 /// A session opened with an older key of the ring is sealed again with the
 /// primary key when it is saved.
