@@ -103,8 +103,13 @@ pub enum UnsealError {
     Malformed,
     /// Sealed by a format version this build does not read.
     UnsupportedVersion(u8),
-    /// Sealed with a key that is not in the key ring (rotated out, or another service's).
+    /// Sealed (format 1) with a key that is not in the key ring (rotated
+    /// out, or another service's): its [`Key::id`](crate::Key::id).
     UnknownKey(u32),
+    /// Sealed with a key that is not in the key ring: no key of the ring has
+    /// this [`Key::fingerprint`](crate::Key::fingerprint). (A foreign key
+    /// that shares a fingerprint with one of the ring is [`Tampered`](Self::Tampered).)
+    UnknownKeyFingerprint(u8),
     /// Authentication failed: the value was altered, truncated, or moved from
     /// another cookie name.
     Tampered,
@@ -147,6 +152,10 @@ impl fmt::Display for UnsealError {
                 write!(f, "sealed session has unsupported format version {v}")
             }
             Self::UnknownKey(id) => write!(f, "sealed session names unknown key id {id:08x}"),
+            Self::UnknownKeyFingerprint(fingerprint) => write!(
+                f,
+                "sealed session names a key fingerprint no key has: {fingerprint:02x}"
+            ),
             Self::Tampered => f.write_str(
                 "sealed session failed authentication (tampered, truncated or from another cookie)",
             ),

@@ -8,13 +8,17 @@ use crate::error::{SealError, UnsealError};
 use crate::model::fields;
 use crate::model::{SessionSchema, SessionState, Settings};
 
-/// The `format` byte of a sealed session (see [`aead`]): version 1.
-const FORMAT: u8 = 1;
-
-/// Seals whole sessions into their cookie: `base64url(version ‖ key id ‖
-/// nonce ‖ AES-256-GCM(envelope) ‖ tag)`, with the version and the cookie
-/// name as associated data. The default backend: `SessionConfig::new(key)`
-/// builds one.
+/// Seals whole sessions into their cookie: `base64url(format ‖ key
+/// fingerprint ‖ nonce ‖ AES-256-GCM(envelope) ‖ tag)`, with the format,
+/// the fingerprint and the cookie name as associated data. The default
+/// backend: `SessionConfig::new(key)` builds one.
+///
+/// Sessions are sealed in format 2; format 1 (a whole key id, fixed-width
+/// times, the id as text) still opens, and is sealed again in format 2 at
+/// the next save. See the `envelope` and `aead` module docs for the bytes.
+/// A build from before format 2 rejects its cookies (the request gets a
+/// fresh session): during a rolling upgrade, instances of both builds
+/// serving one user log that user out.
 ///
 /// A session opened with an older key of the ring is sealed again with the
 /// primary key when it is saved.
@@ -45,28 +49,36 @@ impl<T: SessionSchema> Sealer<T> for SealedCookie {
         now_ms: u64,
         out: &mut TokenOut<'_>,
     ) -> Result<(), SealError> {
-        let hint = envelope::HEADER_LEN + session.id().len() + fields::size_hint::<T>();
-        let mut frame = aead::frame_with_header(hint);
-        envelope::encode(
-            session,
-            session.created_for_save(now_ms),
-            now_ms,
-            &mut frame,
-        )?;
-        let out = out.start(aead::sealed_len(frame.len()));
-        aead::seal_frame_into(&self.keys, FORMAT, settings.cookie_name(), frame, out);
-        Ok(())
+        let id = envelope::SealedId::of(session.id());
+        aead::seal(
+            &self.keys,
+            id.format(),
+            settings.cookie_name(),
+            |frame| {
+                frame.reserve(
+                    envelope::MAX_HEADER_LEN + session.id().len() + fields::size_hint::<T>(),
+                );
+                envelope::encode(
+                    &id,
+                    session,
+                    session.created_for_save(now_ms),
+                    now_ms,
+                    frame,
+                )
+            },
+            |len| out.start(len),
+        )
     }
 
     fn unseal(&self, settings: &Settings, sealed: &str) -> Result<Opened<T>, UnsealError> {
         let (state, by_primary) = aead::open(
             &self.keys,
-            FORMAT,
+            envelope::ACCEPTED,
             settings.cookie_name(),
             sealed,
-            |plaintext, by_primary| {
+            |format, plaintext, by_primary| {
                 (
-                    envelope::decode::<T>(plaintext, settings.id_generator()),
+                    envelope::decode::<T>(format, plaintext, settings.id_generator()),
                     by_primary,
                 )
             },

@@ -18,7 +18,8 @@ pub const MIN_SECRET_LEN: usize = 32;
 const HKDF_SALT: &[u8] = b"session-runtime/seal/v1";
 
 /// One sealing key: an AES-256-GCM cipher derived from a secret, plus a
-/// short public key id that says which key sealed a value.
+/// short public key id that says which key sealed a value (the first byte
+/// of it, the [fingerprint](Self::fingerprint), in what it seals now).
 ///
 /// The cipher is built once here, so sealing never pays for key expansion.
 /// `Debug` prints only the key id. The key material (the AES round keys and
@@ -76,9 +77,23 @@ impl Key {
         Self::derive(secret.as_slice()).expect("32 random bytes are a long enough secret")
     }
 
-    /// The public id written into every value this key seals.
+    /// The public id of the key. Values of format 1 carry all of it;
+    /// values sealed now carry its [`fingerprint`](Self::fingerprint).
     pub fn id(&self) -> u32 {
         self.id
+    }
+
+    /// The first byte of the [`id`](Self::id), written into every value
+    /// this key seals. Two keys of a ring may share it (one chance in 256
+    /// for two keys): a value is then tried with each, primary first.
+    ///
+    /// ```
+    /// use session_runtime::Key;
+    /// let key = Key::derive([7u8; 32]).unwrap();
+    /// assert_eq!(u32::from(key.fingerprint()), key.id() >> 24);
+    /// ```
+    pub fn fingerprint(&self) -> u8 {
+        self.id.to_be_bytes()[0]
     }
 
     pub(crate) fn cipher(&self) -> &Aes256Gcm {
@@ -158,6 +173,18 @@ impl KeyRing {
             .iter()
             .enumerate()
             .find(|(_, k)| k.id == id)
+            .map(|(i, k)| (k, i == 0))
+    }
+
+    /// The keys with this fingerprint, primary first, and whether each is
+    /// the primary one. Keys keep their fingerprint whatever is added to or
+    /// removed from the ring, so a value never names a key it was not
+    /// sealed with because the ring changed.
+    pub(crate) fn with_fingerprint(&self, fingerprint: u8) -> impl Iterator<Item = (&Key, bool)> {
+        self.keys
+            .iter()
+            .enumerate()
+            .filter(move |(_, k)| k.fingerprint() == fingerprint)
             .map(|(i, k)| (k, i == 0))
     }
 

@@ -4,7 +4,7 @@
 //! | file | what it holds |
 //! |---|---|
 //! | `key.rs` | [`Key`] (HKDF-SHA256 from a secret), [`KeyRing`] (rotation), [`KeyError`] |
-//! | `aead.rs` | the sealed frame: AES-256-GCM, format byte, key id, nonce, bound name |
+//! | `aead.rs` | the sealed frame: AES-256-GCM, format byte, key fingerprint (format 2) or key id (format 1, read only), nonce, bound name |
 //! | `random.rs` | the CSPRNG behind nonces, salts and [`generate_id`] |
 //! | `encoding.rs` | base64url (no padding) and hex |
 

@@ -24,7 +24,10 @@ use std::cell::Cell;
 
 use rand::Rng as _;
 
-use crate::crypto::encoding::encode_base64;
+use crate::crypto::encoding::{decode_base64, encode_base64};
+
+/// The bytes behind an id [`generate_id`] makes.
+pub(crate) const ID_BYTES: usize = 16;
 
 thread_local! {
     /// `None` until this thread first draws: the generator may have been
@@ -70,10 +73,46 @@ fn reseed() {
 /// assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
 /// ```
 pub fn generate_id() -> String {
-    let mut bytes = [0u8; 16];
+    let mut bytes = [0u8; ID_BYTES];
     fill(&mut bytes);
+    id_from_bytes(&bytes)
+}
+
+/// The id whose bytes these are (see [`id_bytes`]).
+pub(crate) fn id_from_bytes(bytes: &[u8; ID_BYTES]) -> String {
     let mut text = Vec::with_capacity(22);
-    encode_base64(&bytes, &mut text);
+    encode_base64(bytes, &mut text);
     // base64url is ASCII: the lossy branch is never taken.
     String::from_utf8(text).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The 16 bytes `id` is the text of, when it has the form of the ids
+/// [`generate_id`] makes (22 characters of canonical base64url), so that a
+/// sealed value carries 16 bytes instead of 22; [`id_from_bytes`] gives the
+/// same text back.
+pub(crate) fn id_bytes(id: &str) -> Option<[u8; ID_BYTES]> {
+    let mut bytes = [0u8; ID_BYTES];
+    (id.len() == 22 && decode_base64(id.as_bytes(), &mut bytes)).then_some(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{generate_id, id_bytes, id_from_bytes};
+
+    #[test]
+    fn generated_ids_have_bytes_that_give_them_back() {
+        for _ in 0..100 {
+            let id = generate_id();
+            let bytes = id_bytes(&id).expect("a generated id");
+            assert_eq!(id_from_bytes(&bytes), id);
+        }
+        // Not canonical (bits set past the 128th), too short, not base64url.
+        for id in [
+            "AAAAAAAAAAAAAAAAAAAAAB",
+            "AAAAAAAAAAAAAAAAAAAAA",
+            "AAAAAAAAAAAAAAAAAAAA+A",
+        ] {
+            assert_eq!(id_bytes(id), None, "{id}");
+        }
+    }
 }

@@ -10,7 +10,7 @@ use crate::backend::{
     Backend, IntoBackend, Opened, Pending, Reply, SessionConfig, TokenOut, private,
 };
 use crate::crypto::KeyRing;
-use crate::crypto::aead;
+use crate::crypto::{aead, random};
 use crate::error::{LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError};
 use crate::model::lifecycle::Action;
 use crate::model::schema::SessionData;
@@ -18,9 +18,22 @@ use crate::model::schema::{SessionOwner, SessionValue};
 use crate::model::slots::{self, OwnerChange, Persist};
 use crate::model::{SessionSchema, SessionState, Settings};
 
-/// The `format` byte of a sealed session id (see [`aead`]), distinct from a
-/// sealed session's: one never opens as the other.
-const ID_FORMAT: u8 = 0x49;
+/// The `format` bytes of a sealed session id (see [`aead`]), distinct from
+/// a sealed session's: one never opens as the other. The plaintext is the
+/// id: in format 2 as its 16 bytes when it has the form of a generated id
+/// (22 characters of base64url), else as its text; in format 1 (read only,
+/// a whole key id in the header) as its text.
+const ID_V1: u8 = 0x49;
+/// Format 2, the id as its 16 bytes.
+const ID_V2_BYTES: u8 = 0x4a;
+/// Format 2, the id as text.
+const ID_V2_TEXT: u8 = 0x4b;
+/// The formats an id token is opened in.
+const ID_ACCEPTED: &[(u8, aead::Header)] = &[
+    (ID_V2_BYTES, aead::Header::Fingerprint),
+    (ID_V2_TEXT, aead::Header::Fingerprint),
+    (ID_V1, aead::Header::KeyId),
+];
 
 /// Sessions in a [`Store`]; the cookie carries the session id, sealed with
 /// the key ring. Built by [`SessionConfig::with_store`].
@@ -48,17 +61,19 @@ impl StoreBackend {
     fn unseal_id(&self, settings: &Settings, token: &str) -> Result<(String, bool), UnsealError> {
         let (id, by_primary) = aead::open(
             &self.keys,
-            ID_FORMAT,
+            ID_ACCEPTED,
             settings.cookie_name(),
             token,
-            |plaintext, by_primary| {
-                (
-                    std::str::from_utf8(plaintext).map(str::to_owned),
-                    by_primary,
-                )
+            |format, plaintext, by_primary| {
+                let id = if format == ID_V2_BYTES {
+                    plaintext.try_into().ok().map(random::id_from_bytes)
+                } else {
+                    std::str::from_utf8(plaintext).ok().map(str::to_owned)
+                };
+                (id, by_primary)
             },
         )?;
-        let id = id.map_err(|_| UnsealError::Corrupt)?;
+        let id = id.ok_or(UnsealError::Corrupt)?;
         if id.is_empty() {
             return Err(UnsealError::Corrupt);
         }
@@ -67,10 +82,27 @@ impl StoreBackend {
 
     /// Writes the sealed `id` to `out`.
     fn seal_id(&self, settings: &Settings, id: &str, out: &mut TokenOut<'_>) {
-        let mut frame = aead::frame_with_header(id.len());
-        frame.extend_from_slice(id.as_bytes());
-        let out = out.start(aead::sealed_len(frame.len()));
-        aead::seal_frame_into(&self.keys, ID_FORMAT, settings.cookie_name(), frame, out);
+        let bytes = random::id_bytes(id);
+        let format = if bytes.is_some() {
+            ID_V2_BYTES
+        } else {
+            ID_V2_TEXT
+        };
+        let sealed = aead::seal::<std::convert::Infallible>(
+            &self.keys,
+            format,
+            settings.cookie_name(),
+            |frame| {
+                match &bytes {
+                    Some(bytes) => frame.extend_from_slice(bytes),
+                    None => frame.extend_from_slice(id.as_bytes()),
+                }
+                Ok(())
+            },
+            |len| out.start(len),
+        );
+        // Writing an id cannot fail.
+        let Ok(()) = sealed;
     }
 }
 
