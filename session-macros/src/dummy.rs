@@ -13,7 +13,11 @@ use syn::{DeriveInput, Ident};
 /// the runtime is not then fails once, on that import, on the user's
 /// literal; every use of the import after a failed one is silent.
 pub(crate) struct Runtime {
-    private: TokenStream,
+    /// A `syn::Path` rather than a `TokenStream`: interpolated into the
+    /// expansion it appends its tokens one by one, where a token stream
+    /// costs calls across the proc-macro bridge each time (and it is
+    /// interpolated a hundred times per schema).
+    private: syn::Path,
     import: Option<TokenStream>,
 }
 
@@ -21,7 +25,7 @@ impl Runtime {
     pub(crate) fn new(node: &DeriveInput, krate: Option<&syn::Path>) -> Self {
         let Some(path) = krate else {
             return Self {
-                private: quote!(::session_runtime::__private),
+                private: syn::parse_quote!(::session_runtime::__private),
                 import: None,
             };
         };
@@ -38,12 +42,12 @@ impl Runtime {
                 #[allow(unused_imports)]
                 use #path::#private as #alias;
             }),
-            private: quote!(#alias),
+            private: syn::Path::from(alias),
         }
     }
 
     /// `<runtime>::__private`, all generated code calls.
-    pub(crate) fn private(&self) -> TokenStream {
+    pub(crate) fn private(&self) -> syn::Path {
         self.private.clone()
     }
 

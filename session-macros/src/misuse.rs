@@ -43,8 +43,17 @@ struct Stub<'a> {
     note: String,
 }
 
-/// The stand-ins, for inside the `const _`.
-pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> TokenStream {
+/// The stand-ins, for inside the `const _`: the traits that carry their
+/// messages with their impls, and the methods, for the one inherent impl
+/// of the session type there.
+#[derive(Default)]
+pub(crate) struct Stubs {
+    pub(crate) items: TokenStream,
+    pub(crate) methods: TokenStream,
+}
+
+/// The stand-ins of a schema's fields.
+pub(crate) fn stubs(p: &syn::Path, input: &Input<'_>) -> Stubs {
     let mut taken: HashSet<String> = SESSION_METHODS.iter().map(|m| (*m).to_owned()).collect();
     for f in &input.fields {
         if let Some(accessors) = f.accessors() {
@@ -61,7 +70,7 @@ pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> To
         }
     }
     if stubs.is_empty() {
-        return TokenStream::new();
+        return Stubs::default();
     }
     let vis = &input.node.vis;
     let lifetime = syn::Lifetime::new("'__session", Span::mixed_site());
@@ -114,25 +123,24 @@ pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> To
         };
         methods.extend(quote! {
             #[doc(hidden)]
+            #[inline]
             #vis fn #method<#lifetime>(#receiver #value) #returns
             where
                 #bounded: #bound,
             {
-                ::core::unreachable!()
+                #p::unavailable()
             }
         });
     }
-    quote! {
-        mod __session_misuse {
-            #traits
-        }
+    Stubs {
+        items: quote! {
+            mod __session_misuse {
+                #traits
+            }
 
-        #impls
-
-        #[automatically_derived]
-        impl #fields_ty {
-            #methods
-        }
+            #impls
+        },
+        methods,
     }
 }
 

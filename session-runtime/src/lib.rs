@@ -168,8 +168,8 @@ pub use crate::error::{
     Expiry, LoadError, SaveError, SealError, StoreError, StoreErrorKind, UnsealError,
 };
 pub use crate::model::{
-    Clock, DEFAULT_MAX_SIZE, IntoValue, MAX_FIELD_DEPTH, ManualClock, Session, SessionOwner, SessionSchema,
-    SessionState, SessionValue, Settings, SystemClock,
+    Clock, DEFAULT_MAX_SIZE, IntoValue, MAX_FIELD_DEPTH, ManualClock, Session, SessionOwner,
+    SessionSchema, SessionState, SessionValue, Settings, SystemClock,
 };
 // What rustc names when a field type breaks a rule (see `model/rules.rs`):
 // at the root, so that its messages print these by their name alone, never
