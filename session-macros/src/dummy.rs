@@ -13,10 +13,7 @@ use syn::{DeriveInput, Ident};
 /// the runtime is not then fails once, on that import, on the user's
 /// literal; every use of the import after a failed one is silent.
 pub(crate) struct Runtime {
-    /// A `syn::Path` rather than a `TokenStream`: interpolated into the
-    /// expansion it appends its tokens one by one, where a token stream
-    /// costs calls across the proc-macro bridge each time (and it is
-    /// interpolated a hundred times per schema).
+    /// `<runtime>::__private`, interpolated everywhere in the expansion.
     private: syn::Path,
     import: Option<TokenStream>,
 }

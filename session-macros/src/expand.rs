@@ -147,14 +147,23 @@ fn data_impl(
     let ladders = uses_ladders.then(|| quote!(let #fields = #fields_ty::#ladders_fn();));
     let codec_ladders =
         (!stored.is_empty()).then(|| quote!(let #fields = #fields_ty::#ladders_fn();));
-    let present = stored.iter().enumerate().map(|(i, f)| {
-        let name = f.ident;
-        if f.option_inner.is_some() {
-            quote!(| if self.#name.is_some() { #p::bit(#i) } else { 0 })
-        } else {
-            quote!(| #p::bit(#i))
-        }
-    });
+    // One literal for the fields that always hold a value, a test for each
+    // optional one.
+    let always = bits(
+        stored
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.option_inner.is_none()),
+    );
+    let optional = stored
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.option_inner.is_some())
+        .map(|(i, f)| {
+            let name = f.ident;
+            let bit = bits([(i, f)]);
+            quote!(| if self.#name.is_some() { #bit } else { 0 })
+        });
     let (encode_arms, decode_arms) = codec_arms(stored);
     quote! {
         #[automatically_derived]
@@ -169,7 +178,7 @@ fn data_impl(
 
         #[inline]
         fn present_fields(&self) -> #p::FieldBits {
-            0 #(#present)*
+            #always #(#optional)*
         }
 
         #[inline]
@@ -193,15 +202,18 @@ fn data_impl(
     }
 }
 
+/// The bits of the fields with these ordinals, as one `FieldBits` literal
+/// (at most 128 fields: the checks saw to it).
+fn bits<'a>(fields: impl IntoIterator<Item = (usize, &'a &'a Field<'a>)>) -> proc_macro2::Literal {
+    let bits = fields.into_iter().fold(0u128, |bits, (i, _)| bits | 1 << i);
+    proc_macro2::Literal::u128_suffixed(bits)
+}
+
 /// The static description of the schema: keys, flash and owner fields,
 /// cookie name, lifetimes.
 fn schema_description(p: &syn::Path, input: &Input<'_>, stored: &[&Field<'_>]) -> TokenStream {
     let keys = stored.iter().map(|f| f.key(&input.attrs).0);
-    let flash_bits = stored
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_flash())
-        .map(|(i, _)| quote!(| #p::bit(#i)));
+    let flash_bits = bits(stored.iter().enumerate().filter(|(_, f)| f.is_flash()));
     let cookie = input
         .attrs
         .cookie
@@ -222,7 +234,7 @@ fn schema_description(p: &syn::Path, input: &Input<'_>, stored: &[&Field<'_>]) -
     quote! {
         #p::Schema {
             keys: &[#(#keys),*],
-            flash: 0 #(#flash_bits)*,
+            flash: #flash_bits,
             owner: #owner,
             cookie: #cookie,
             max_age: #max_age,
@@ -288,10 +300,6 @@ pub(crate) fn session_type_impls(
             #[inline]
             fn from_inner(state: #p::Box<#p::SessionState<#ident>>) -> Self {
                 Self(state)
-            }
-            #[inline]
-            fn into_inner(self) -> #p::Box<#p::SessionState<#ident>> {
-                self.0
             }
         }
 
@@ -606,13 +614,12 @@ pub(crate) fn accessors(
         let ty = f.option_inner.unwrap_or(f.ty);
         let (param, value) = setter_param(p, ty);
         let stored = if f.option_inner.is_some() {
-            quote!(#p::Some(__value))
+            quote!(#p::Some(#value))
         } else {
-            quote!(__value)
+            value
         };
         let doc = docs.see("Sets the `{}` session value.");
         let body = body(quote! {
-            let __value: #ty = #value;
             if let #p::Some(#data) = #p::write(&mut *self.0, #index, true) {
                 #data.#name = #stored;
             }
@@ -635,8 +642,7 @@ pub(crate) fn accessors(
         // Written as the field's `Option`, whose codec the ladder gave: the
         // JSON of `Some(v)` is that of `v`.
         let body = body(quote! {
-            let __value: #inner = #value;
-            #p::flash(&mut *self.0, #index, &#p::Some(__value), Self::#ladders().#at.encode);
+            #p::flash(&mut *self.0, #index, &#p::Some(#value), Self::#ladders().#at.encode);
         });
         out.extend(quote! {
             #doc
@@ -726,10 +732,10 @@ fn getter(
             }
         }
     };
+    // One attribute for the lines rustdoc would join anyway.
+    let head = format!("{summary}\n\n{owner}");
     quote! {
-        #[doc = #summary]
-        #[doc = ""]
-        #[doc = #owner]
+        #[doc = #head]
         #(#field_docs)*
         #[inline]
         #signature
@@ -755,11 +761,10 @@ impl Docs<'_> {
         let summary = self.summary(template);
         let getter = self.getter;
         let kind = if self.flash { "flashed value" } else { "value" };
-        let see = format!(" The {kind} itself: [`{getter}`](Self::{getter}).");
+        // One attribute for the lines rustdoc would join anyway.
+        let doc = format!("{summary}\n\n The {kind} itself: [`{getter}`](Self::{getter}).");
         quote! {
-            #[doc = #summary]
-            #[doc = ""]
-            #[doc = #see]
+            #[doc = #doc]
         }
     }
 }

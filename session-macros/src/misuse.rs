@@ -97,7 +97,7 @@ pub(crate) fn stubs(p: &syn::Path, input: &Input<'_>) -> Stubs {
         });
         impls.extend(quote! {
             #[diagnostic::do_not_recommend]
-            impl<T: ?::core::marker::Sized + #p::Unavailable> __session_misuse::#trait_ident for T {}
+            impl<T: #p::Unavailable> __session_misuse::#trait_ident for T {}
         });
         let bound = respan(
             quote!(__session_misuse::#trait_ident),

@@ -27,12 +27,6 @@ pub use crate::model::state::SessionState;
 pub use core::fmt::{Debug, Formatter, Result as FmtResult};
 pub use core::ops::{Deref, DerefMut};
 
-/// The bit of field `index`.
-#[inline]
-pub const fn bit(index: usize) -> FieldBits {
-    1 << index
-}
-
 /// Marks field `index` written (and holding a value when `present`) and
 /// gives the data to write it into, unless the session is destroyed. A
 /// setter is then `if let Some(data) = write(..) { data.field = value }`:
