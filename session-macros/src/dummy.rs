@@ -13,7 +13,8 @@ use syn::{DeriveInput, Ident};
 /// the runtime is not then fails once, on that import, on the user's
 /// literal; every use of the import after a failed one is silent.
 pub(crate) struct Runtime {
-    private: TokenStream,
+    /// `<runtime>::__private`, interpolated everywhere in the expansion.
+    private: syn::Path,
     import: Option<TokenStream>,
 }
 
@@ -21,7 +22,7 @@ impl Runtime {
     pub(crate) fn new(node: &DeriveInput, krate: Option<&syn::Path>) -> Self {
         let Some(path) = krate else {
             return Self {
-                private: quote!(::session_runtime::__private),
+                private: syn::parse_quote!(::session_runtime::__private),
                 import: None,
             };
         };
@@ -38,12 +39,12 @@ impl Runtime {
                 #[allow(unused_imports)]
                 use #path::#private as #alias;
             }),
-            private: quote!(#alias),
+            private: syn::Path::from(alias),
         }
     }
 
     /// `<runtime>::__private`, all generated code calls.
-    pub(crate) fn private(&self) -> TokenStream {
+    pub(crate) fn private(&self) -> syn::Path {
         self.private.clone()
     }
 

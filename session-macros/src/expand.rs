@@ -69,25 +69,21 @@ fn generate(rt: &Runtime, input: &Input<'_>) -> TokenStream {
         }
     });
 
-    let ladders = stored
-        .iter()
-        .enumerate()
-        .map(|(i, f)| ladder(&p, i, f))
-        .chain(
-            input
-                .fields
-                .iter()
-                .filter(|f| f.is_skipped() && !has_default_path(f))
-                .enumerate()
-                .map(|(i, f)| skipped_ladder(&p, i, f)),
-        );
+    let ladders = ladders(&p, input, &stored);
     let accessors = stored
         .iter()
         .enumerate()
         .map(|(i, f)| accessors(&p, input, i, f, Bodies::Real));
-    let misuse = misuse::stubs(&p, input, &fields_ty);
+    let misuse = misuse::stubs(&p, input);
     let decl = session_type_decl(rt, input.node, &fields_ty);
-    let session_impls = session_type_impls(&p, input.node, &fields_ty);
+    // One inherent impl inside the `const _` (rustc checks every pair of
+    // a type's inherent impls against each other).
+    let hidden_methods = {
+        let stubs = &misuse.methods;
+        quote!(#ladders #stubs)
+    };
+    let session_impls = session_type_impls(&p, input.node, &fields_ty, &hidden_methods);
+    let misuse = misuse.items;
 
     let data_impl = data_impl(&p, input, &fields_ty, &stored, &schema);
     let body = quote! {
@@ -100,11 +96,6 @@ fn generate(rt: &Runtime, input: &Input<'_>) -> TokenStream {
         #data_impl
 
         #owner_impl
-
-        #[automatically_derived]
-        impl #fields_ty {
-            #(#ladders)*
-        }
 
         #misuse
 
@@ -130,67 +121,78 @@ fn generate(rt: &Runtime, input: &Input<'_>) -> TokenStream {
 }
 
 /// `impl SessionData`: the schema, a new session's values, and each
-/// field's presence, key and codec by ordinal.
+/// field's presence and codec by ordinal.
 fn data_impl(
-    p: &TokenStream,
+    p: &syn::Path,
     input: &Input<'_>,
     fields_ty: &Ident,
     stored: &[&Field<'_>],
     schema: &TokenStream,
 ) -> TokenStream {
     let ident = &input.node.ident;
-    let mut skipped = 0;
+    let mut skipped = stored.len();
     let mut ordinal = 0;
+    let mut uses_ladders = false;
     let defaults: Vec<TokenStream> = input
         .fields
         .iter()
         .map(|f| {
             let name = f.ident;
-            let value = default_value(p, fields_ty, f, &mut ordinal, &mut skipped);
+            let value = default_value(p, f, &mut ordinal, &mut skipped, &mut uses_ladders);
             quote!(#name: #value)
         })
         .collect();
-    let present = stored.iter().enumerate().map(|(i, f)| {
-        let name = f.ident;
-        if f.option_inner.is_some() {
-            quote!(| if self.#name.is_some() { #p::bit(#i) } else { 0 })
-        } else {
-            quote!(| #p::bit(#i))
-        }
-    });
-    let index_arms = stored.iter().enumerate().map(|(i, f)| {
-        let key = f.key(&input.attrs).0;
-        quote!(#key => #p::Some(#i))
-    });
-    let (encode_arms, decode_arms) = codec_arms(fields_ty, stored);
+    let fields = fields_local();
+    let ladders_fn = ladders_ident();
+    let ladders = uses_ladders.then(|| quote!(let #fields = #fields_ty::#ladders_fn();));
+    let codec_ladders =
+        (!stored.is_empty()).then(|| quote!(let #fields = #fields_ty::#ladders_fn();));
+    // One literal for the fields that always hold a value, a test for each
+    // optional one.
+    let always = bits(
+        stored
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.option_inner.is_none()),
+    );
+    let optional = stored
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.option_inner.is_some())
+        .map(|(i, f)| {
+            let name = f.ident;
+            let bit = bits([(i, f)]);
+            quote!(| if self.#name.is_some() { #bit } else { 0 })
+        });
+    let (encode_arms, decode_arms) = codec_arms(stored);
     quote! {
         #[automatically_derived]
     impl #p::SessionData for #ident {
         const SCHEMA: #p::Schema = #schema;
 
+        #[inline]
         fn new_default() -> Self {
+            #ladders
             Self { #(#defaults),* }
         }
 
+        #[inline]
         fn present_fields(&self) -> #p::FieldBits {
-            0 #(#present)*
+            #always #(#optional)*
         }
 
-        fn field_index(__key: &str) -> #p::Option<usize> {
-            match __key {
-                #(#index_arms,)*
-                _ => #p::None,
-            }
-        }
-
+        #[inline]
         fn encode_field(&self, __index: usize, __out: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> {
+            #codec_ladders
             match __index {
                 #(#encode_arms,)*
                 _ => #p::Ok(()),
             }
         }
 
+        #[inline]
         fn decode_field(&mut self, __index: usize, __json: &[u8]) -> #p::Option<usize> {
+            #codec_ladders
             match __index {
                 #(#decode_arms,)*
                 _ => #p::None,
@@ -200,15 +202,18 @@ fn data_impl(
     }
 }
 
+/// The bits of the fields with these ordinals, as one `FieldBits` literal
+/// (at most 128 fields: the checks saw to it).
+fn bits<'a>(fields: impl IntoIterator<Item = (usize, &'a &'a Field<'a>)>) -> proc_macro2::Literal {
+    let bits = fields.into_iter().fold(0u128, |bits, (i, _)| bits | 1 << i);
+    proc_macro2::Literal::u128_suffixed(bits)
+}
+
 /// The static description of the schema: keys, flash and owner fields,
 /// cookie name, lifetimes.
-fn schema_description(p: &TokenStream, input: &Input<'_>, stored: &[&Field<'_>]) -> TokenStream {
+fn schema_description(p: &syn::Path, input: &Input<'_>, stored: &[&Field<'_>]) -> TokenStream {
     let keys = stored.iter().map(|f| f.key(&input.attrs).0);
-    let flash_bits = stored
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_flash())
-        .map(|(i, _)| quote!(| #p::bit(#i)));
+    let flash_bits = bits(stored.iter().enumerate().filter(|(_, f)| f.is_flash()));
     let cookie = input
         .attrs
         .cookie
@@ -229,7 +234,7 @@ fn schema_description(p: &TokenStream, input: &Input<'_>, stored: &[&Field<'_>])
     quote! {
         #p::Schema {
             keys: &[#(#keys),*],
-            flash: 0 #(#flash_bits)*,
+            flash: #flash_bits,
             owner: #owner,
             cookie: #cookie,
             max_age: #max_age,
@@ -273,12 +278,14 @@ pub(crate) fn session_type_decl(
 }
 
 /// The session type's trait impls (`SessionSchema`, `Deref` to the state)
-/// and its constructors. Shared with the fallback, so that uses of
-/// `Session<T>` elsewhere type-check after an error.
+/// and its constructors, beside the `methods` given. Shared with the
+/// fallback, so that uses of `Session<T>` elsewhere type-check after an
+/// error.
 pub(crate) fn session_type_impls(
-    p: &TokenStream,
+    p: &syn::Path,
     node: &DeriveInput,
     fields_ty: &Ident,
+    methods: &TokenStream,
 ) -> TokenStream {
     let ident = &node.ident;
     let vis = &node.vis;
@@ -290,17 +297,16 @@ pub(crate) fn session_type_impls(
 
         #[automatically_derived]
         impl #p::SessionFields<#ident> for #fields_ty {
+            #[inline]
             fn from_inner(state: #p::Box<#p::SessionState<#ident>>) -> Self {
                 Self(state)
-            }
-            fn into_inner(self) -> #p::Box<#p::SessionState<#ident>> {
-                self.0
             }
         }
 
         #[automatically_derived]
         impl #p::Deref for #fields_ty {
             type Target = #p::SessionState<#ident>;
+            #[inline]
             fn deref(&self) -> &Self::Target {
                 &self.0
             }
@@ -308,6 +314,7 @@ pub(crate) fn session_type_impls(
 
         #[automatically_derived]
         impl #p::DerefMut for #fields_ty {
+            #[inline]
             fn deref_mut(&mut self) -> &mut Self::Target {
                 &mut self.0
             }
@@ -315,6 +322,7 @@ pub(crate) fn session_type_impls(
 
         #[automatically_derived]
         impl #p::Debug for #fields_ty {
+            #[inline]
             fn fmt(&self, f: &mut #p::Formatter<'_>) -> #p::FmtResult {
                 #p::Debug::fmt(&self.0, f)
             }
@@ -326,6 +334,7 @@ pub(crate) fn session_type_impls(
         #[automatically_derived]
         impl #fields_ty {
             /// A new, empty session with a fresh id.
+            #[inline]
             #vis fn new(config: &#p::SessionConfig<#ident>) -> Self {
                 #p::new_session(config)
             }
@@ -334,6 +343,7 @@ pub(crate) fn session_type_impls(
             ///
             /// # Errors
             /// Why the value was rejected.
+            #[inline]
             #vis fn unseal(config: &#p::SessionConfig<#ident>, sealed: &str) -> #p::Result<Self, #p::UnsealError> {
                 #p::unseal(config, sealed)
             }
@@ -341,41 +351,48 @@ pub(crate) fn session_type_impls(
             /// Loads the session `token` names, whatever keeps it; a fresh
             /// session when there is none or it is rejected (and why). Await
             /// it; with cookies it is ready at once.
+            #[inline]
             #vis fn load(config: &#p::SessionConfig<#ident>, token: #p::Option<&str>) -> #p::Pending<#p::Result<(Self, #p::Option<#p::UnsealError>), #p::StoreError>> {
                 #p::load(config, token)
             }
+
+            #methods
         }
     }
 }
 
 /// The `encode_field` and `decode_field` match arms: each calls the codec
 /// its field's ladder gave.
-fn codec_arms(fields_ty: &Ident, stored: &[&Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+fn codec_arms(stored: &[&Field<'_>]) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut encode_arms = Vec::new();
     let mut decode_arms = Vec::new();
     for (i, f) in stored.iter().enumerate() {
         let name = f.ident;
-        let field = ladder_ident(i);
-        let codec = match Rules::of(f) {
-            Rules::Defaulted => quote!(#fields_ty::#field().0),
-            Rules::Stored => quote!(#fields_ty::#field()),
-        };
-        let (encode, decode) = if f.option_inner.is_some() {
-            (quote!(encode_option), quote!(decode_option))
-        } else {
-            (quote!(encode), quote!(decode))
-        };
-        encode_arms.push(quote!(#i => (#codec.#encode)(&self.#name, __out)));
-        decode_arms.push(quote!(#i => (#codec.#decode)(__json, &mut self.#name)));
+        let codec = codec_of(i, f);
+        encode_arms.push(quote!(#i => (#codec.encode)(&self.#name, __out)));
+        decode_arms.push(quote!(#i => (#codec.decode)(__json, &mut self.#name)));
     }
     (encode_arms, decode_arms)
+}
+
+/// The codec of stored field `index`, out of the ladders' tuple bound to
+/// [`fields_local`].
+fn codec_of(index: usize, f: &Field<'_>) -> TokenStream {
+    let fields = fields_local();
+    let at = syn::Index::from(index);
+    match Rules::of(f) {
+        Rules::Defaulted => quote!((#fields.#at).0),
+        Rules::Optional | Rules::Stored => quote!(#fields.#at),
+    }
 }
 
 /// Which ladder a stored field's type climbs (see the runtime's
 /// `model/rules.rs`).
 enum Rules {
-    /// `Send + Sync`, `Serialize`, `Deserialize`: an `Option` field (its
-    /// inner type), or a field with `default = "path"`.
+    /// `Send + Sync`, `Serialize`, `Deserialize` of the inner type of an
+    /// `Option` field.
+    Optional,
+    /// The same of a field with `default = "path"`.
     Stored,
     /// The same, then `Default`: a new session starts from it.
     Defaulted,
@@ -388,7 +405,9 @@ fn has_default_path(f: &Field<'_>) -> bool {
 
 impl Rules {
     fn of(f: &Field<'_>) -> Self {
-        if f.option_inner.is_some() || has_default_path(f) {
+        if f.option_inner.is_some() {
+            Self::Optional
+        } else if has_default_path(f) {
             Self::Stored
         } else {
             Self::Defaulted
@@ -396,52 +415,63 @@ impl Rules {
     }
 }
 
-/// The name of the function that gives stored field `index` its codec.
-fn ladder_ident(index: usize) -> Ident {
-    format_ident!("__SESSION_FIELD_{}", index, span = Span::mixed_site())
+/// The name of the function that climbs every field's ladder.
+fn ladders_ident() -> Ident {
+    Ident::new("__SESSION_FIELDS", Span::mixed_site())
 }
 
-/// The name of the function that gives skipped field `index` its default.
-fn skipped_ident(index: usize) -> Ident {
-    format_ident!("__SESSION_SKIPPED_{}", index, span = Span::mixed_site())
+/// The local the ladders' tuple is bound to where codecs are used.
+fn fields_local() -> Ident {
+    Ident::new("__fields", Span::mixed_site())
 }
 
-/// `fn __SESSION_FIELD_i()`: the one place a stored field's type meets the
-/// rules, spanned at the type (the `T` of an `Option<T>`), so that a type
-/// breaking them gets one error there, for the first rule it breaks.
-fn ladder(p: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
-    let name = ladder_ident(index);
-    let ty = f.option_inner.unwrap_or(f.ty);
-    let at = ty.span();
-    let (out, call) = match Rules::of(f) {
-        Rules::Stored => (
-            quote!(#p::Codec<#ty>),
-            quote_spanned!(at=> (&&&&&#p::StoredField::<#ty>::new()).session_field::<#ty>()),
-        ),
-        Rules::Defaulted => (
-            quote!(#p::Defaulted<#ty>),
-            quote_spanned!(at=> (&&&&&&#p::DefaultedField::<#ty>::new()).session_field::<#ty>()),
-        ),
-    };
-    quote! {
-        #[inline]
-        fn #name() -> #out {
-            #call
-        }
+/// `fn __SESSION_FIELDS()`: the one place the field types meet the rules,
+/// one ladder per field (see the runtime's `model/rules.rs`), each spanned
+/// at the type (the `T` of an `Option<T>`), so that a type breaking them
+/// gets one error there, for the first rule it breaks. It returns a tuple:
+/// each stored field's codec (and default), by ordinal, then each skipped
+/// field's default (those without `default = "path"`). One function for
+/// all fields, not one per field: rustc's cost is mostly per item.
+fn ladders(p: &syn::Path, input: &Input<'_>, stored: &[&Field<'_>]) -> TokenStream {
+    let mut types = Vec::new();
+    let mut calls = Vec::new();
+    for f in stored {
+        let ty = f.option_inner.unwrap_or(f.ty);
+        let at = ty.span();
+        let (out, call) = match Rules::of(f) {
+            Rules::Optional => (
+                quote!(#p::Codec<#p::Option<#ty>>),
+                quote_spanned!(at=> (&&&&&#p::OptionalField::<#ty>::new()).session_field::<#ty>()),
+            ),
+            Rules::Stored => (
+                quote!(#p::Codec<#ty>),
+                quote_spanned!(at=> (&&&&&#p::StoredField::<#ty>::new()).session_field::<#ty>()),
+            ),
+            Rules::Defaulted => (
+                quote!(#p::Defaulted<#ty>),
+                quote_spanned!(at=> (&&&&&&#p::DefaultedField::<#ty>::new()).session_field::<#ty>()),
+            ),
+        };
+        types.push(out);
+        calls.push(call);
     }
-}
-
-/// `fn __SESSION_SKIPPED_i()`: the default of a skipped field, whose type
-/// only needs `Default`.
-fn skipped_ladder(p: &TokenStream, index: usize, f: &Field<'_>) -> TokenStream {
-    let name = skipped_ident(index);
-    let ty = f.ty;
-    let call =
-        quote_spanned!(ty.span()=> (&&#p::SkippedField::<#ty>::new()).session_field::<#ty>());
+    // A skipped field's type only needs `Default`.
+    for f in input
+        .fields
+        .iter()
+        .filter(|f| f.is_skipped() && !has_default_path(f))
+    {
+        let ty = f.ty;
+        types.push(quote!(fn() -> #ty));
+        calls.push(
+            quote_spanned!(ty.span()=> (&&#p::SkippedField::<#ty>::new()).session_field::<#ty>()),
+        );
+    }
+    let name = ladders_ident();
     quote! {
         #[inline]
-        fn #name() -> fn() -> #ty {
-            #call
+        fn #name() -> (#(#types,)*) {
+            (#(#calls,)*)
         }
     }
 }
@@ -464,29 +494,34 @@ pub(crate) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
         .collect()
 }
 
-/// A field's value in a new session. `ordinal` and `skipped` count the
-/// stored and the skipped fields without a path seen so far.
+/// A field's value in a new session. `ordinal` counts the stored fields
+/// seen so far, `skipped` is the place in the ladders' tuple of the next
+/// skipped field without a path; `uses_ladders` is set when the value comes
+/// from the ladders' tuple.
 fn default_value(
-    p: &TokenStream,
-    fields_ty: &Ident,
+    p: &syn::Path,
     f: &Field<'_>,
     ordinal: &mut usize,
     skipped: &mut usize,
+    uses_ladders: &mut bool,
 ) -> TokenStream {
+    let fields = fields_local();
     let value = match f.attrs.default.get() {
         Some(DefaultValue::Path(path, lit)) => {
             let key = f.attrs.default.key.as_ref().expect("set with its key");
             default_from_path(f.ty, path, lit, key)
         }
         _ if f.is_skipped() => {
-            let name = skipped_ident(*skipped);
+            let at = syn::Index::from(*skipped);
             *skipped += 1;
-            quote!((#fields_ty::#name())())
+            *uses_ladders = true;
+            quote!((#fields.#at)())
         }
         _ if f.option_inner.is_some() => quote!(#p::None),
         _ => {
-            let name = ladder_ident(*ordinal);
-            quote!((#fields_ty::#name().1)())
+            let at = syn::Index::from(*ordinal);
+            *uses_ladders = true;
+            quote!(((#fields.#at).1)())
         }
     };
     if !f.is_skipped() {
@@ -517,7 +552,7 @@ fn default_from_path(
 
 /// Numbers, `bool` and `char` are taken by value, so that literals infer;
 /// everything else as `impl Into<T>`, so that `set_name("ada")` works.
-fn setter_param(p: &TokenStream, ty: &Type) -> (TokenStream, TokenStream) {
+fn setter_param(p: &syn::Path, ty: &Type) -> (TokenStream, TokenStream) {
     const BY_VALUE: &[&str] = &[
         "u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize",
         "f32", "f64", "bool", "char",
@@ -539,9 +574,6 @@ fn setter_param(p: &TokenStream, ty: &Type) -> (TokenStream, TokenStream) {
     }
 }
 
-/// The accessors of stored field `index`, documented with what they do,
-/// which field they belong to, and (on the getter) the field's own doc
-/// comment. Their names come from [`Field::accessors`], as the checks saw them.
 /// Whether accessors do their work, or only stand in after a derive error
 /// (so that calls to them add no errors of their own).
 #[derive(Clone, Copy, PartialEq)]
@@ -550,8 +582,11 @@ pub(crate) enum Bodies {
     Fallback,
 }
 
+/// The accessors of stored field `index`, documented with what they do,
+/// which field they belong to, and (on the getter) the field's own doc
+/// comment. Their names come from [`Field::accessors`], as the checks saw them.
 pub(crate) fn accessors(
-    p: &TokenStream,
+    p: &syn::Path,
     input: &Input<'_>,
     index: usize,
     f: &Field<'_>,
@@ -579,17 +614,19 @@ pub(crate) fn accessors(
         let ty = f.option_inner.unwrap_or(f.ty);
         let (param, value) = setter_param(p, ty);
         let stored = if f.option_inner.is_some() {
-            quote!(#p::Some(__value))
+            quote!(#p::Some(#value))
         } else {
-            quote!(__value)
+            value
         };
         let doc = docs.see("Sets the `{}` session value.");
         let body = body(quote! {
-            let __value: #ty = #value;
-            #p::write(&mut *self.0, #index, true, move |#data: &mut _| #data.#name = #stored);
+            if let #p::Some(#data) = #p::write(&mut *self.0, #index, true) {
+                #data.#name = #stored;
+            }
         });
         out.extend(quote! {
             #doc
+            #[inline]
             #vis fn #set(&mut self, #param) {
                 #body
             }
@@ -599,40 +636,40 @@ pub(crate) fn accessors(
         // After an error, a flash field may not be an `Option`.
         let inner = f.option_inner.unwrap_or(f.ty);
         let (param, value) = setter_param(p, inner);
-        let codec = ladder_ident(index);
+        let ladders = ladders_ident();
+        let at = syn::Index::from(index);
         let doc = docs.see("Flashes a `{}` value: readable in the next request only.");
-        let body = match bodies {
-            Bodies::Real => quote! {
-                let __value: #inner = #value;
-                #p::flash(&mut *self.0, #index, &__value, Self::#codec().encode);
-            },
-            Bodies::Fallback => quote!(::core::unreachable!()),
-        };
+        // Written as the field's `Option`, whose codec the ladder gave: the
+        // JSON of `Some(v)` is that of `v`.
+        let body = body(quote! {
+            #p::flash(&mut *self.0, #index, &#p::Some(#value), Self::#ladders().#at.encode);
+        });
         out.extend(quote! {
             #doc
+            #[inline]
             #vis fn #flash(&mut self, #param) {
                 #body
             }
         });
     }
     if let Some(unset) = &names.unset {
-        let (doc, body) = if f.is_flash() {
+        let (doc, body_real) = if f.is_flash() {
             (
                 docs.see("Cancels a `{}` flash set in this request."),
-                quote!(#p::unflash(&mut *self.0, #index)),
+                quote!(#p::unflash(&mut *self.0, #index);),
             )
         } else {
             (
                 docs.see("Removes the `{}` session value."),
-                quote!(#p::write(&mut *self.0, #index, false, |#data: &mut _| #data.#name = #p::None)),
+                quote!(if let #p::Some(#data) = #p::write(&mut *self.0, #index, false) {
+                    #data.#name = #p::None;
+                }),
             )
         };
-        let body = match bodies {
-            Bodies::Real => quote!(#body;),
-            Bodies::Fallback => quote!(::core::unreachable!()),
-        };
+        let body = body(body_real);
         out.extend(quote! {
             #doc
+            #[inline]
             #vis fn #unset(&mut self) {
                 #body
             }
@@ -647,6 +684,7 @@ pub(crate) fn accessors(
         let body = body(quote!(self.0.data().#name.is_some()));
         out.extend(quote! {
             #doc
+            #[inline]
             #vis fn #has(&self) -> bool {
                 #body
             }
@@ -657,7 +695,7 @@ pub(crate) fn accessors(
 
 /// `f()`, documented with the field's own doc comment.
 fn getter(
-    p: &TokenStream,
+    p: &syn::Path,
     input: &Input<'_>,
     f: &Field<'_>,
     docs: &Docs<'_>,
@@ -694,11 +732,12 @@ fn getter(
             }
         }
     };
+    // One attribute for the lines rustdoc would join anyway.
+    let head = format!("{summary}\n\n{owner}");
     quote! {
-        #[doc = #summary]
-        #[doc = ""]
-        #[doc = #owner]
+        #[doc = #head]
         #(#field_docs)*
+        #[inline]
         #signature
     }
 }
@@ -722,11 +761,10 @@ impl Docs<'_> {
         let summary = self.summary(template);
         let getter = self.getter;
         let kind = if self.flash { "flashed value" } else { "value" };
-        let see = format!(" The {kind} itself: [`{getter}`](Self::{getter}).");
+        // One attribute for the lines rustdoc would join anyway.
+        let doc = format!("{summary}\n\n The {kind} itself: [`{getter}`](Self::{getter}).");
         quote! {
-            #[doc = #summary]
-            #[doc = ""]
-            #[doc = #see]
+            #[doc = #doc]
         }
     }
 }

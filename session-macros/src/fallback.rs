@@ -33,9 +33,12 @@ pub(crate) fn expand(
     let ident = &node.ident;
     let fields_ty = session_type_ident(node);
     let decl = session_type_decl(rt, node, &fields_ty);
-    let session_impls = session_type_impls(&p, node, &fields_ty);
     let accessors = input.map(|input| fallback_accessors(&p, input));
-    let misuse = input.map(|input| misuse::stubs(&p, input, &fields_ty));
+    let misuse = input
+        .map(|input| misuse::stubs(&p, input))
+        .unwrap_or_default();
+    let session_impls = session_type_impls(&p, node, &fields_ty, &misuse.methods);
+    let misuse = misuse.items;
     let body = quote! {
         #[automatically_derived]
         impl #p::SessionData for #ident {
@@ -49,7 +52,6 @@ pub(crate) fn expand(
             };
             fn new_default() -> Self { ::core::unreachable!() }
             fn present_fields(&self) -> #p::FieldBits { ::core::unreachable!() }
-            fn field_index(_: &str) -> #p::Option<usize> { ::core::unreachable!() }
             fn encode_field(&self, _: usize, _: &mut #p::Vec<u8>) -> #p::Result<(), #p::EncodeError> { ::core::unreachable!() }
             fn decode_field(&mut self, _: usize, _: &[u8]) -> #p::Option<usize> { ::core::unreachable!() }
         }
@@ -77,7 +79,7 @@ pub(crate) fn expand(
 
 /// The accessors of every stored field whose type can be named, each name
 /// once, none that would shadow a method of every session.
-fn fallback_accessors(p: &TokenStream, input: &Input<'_>) -> TokenStream {
+fn fallback_accessors(p: &syn::Path, input: &Input<'_>) -> TokenStream {
     let mut taken: HashSet<String> = SESSION_METHODS.iter().map(|m| (*m).to_owned()).collect();
     let mut out = TokenStream::new();
     for (index, f) in input.stored().enumerate() {

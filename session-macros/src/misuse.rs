@@ -13,13 +13,12 @@
 
 use std::collections::HashSet;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Literal, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
-use syn::{Ident, LitStr};
+use syn::Ident;
 
 use crate::ast::{Field, Input, peel};
 use crate::check::{compact, type_problem};
-use crate::expand::respan;
 use crate::reserved::SESSION_METHODS;
 
 /// What a stand-in returns.
@@ -43,8 +42,17 @@ struct Stub<'a> {
     note: String,
 }
 
-/// The stand-ins, for inside the `const _`.
-pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> TokenStream {
+/// The stand-ins, for inside the `const _`: the traits that carry their
+/// messages with their impls, and the methods, for the one inherent impl
+/// of the session type there.
+#[derive(Default)]
+pub(crate) struct Stubs {
+    pub(crate) items: TokenStream,
+    pub(crate) methods: TokenStream,
+}
+
+/// The stand-ins of a schema's fields.
+pub(crate) fn stubs(p: &syn::Path, input: &Input<'_>) -> Stubs {
     let mut taken: HashSet<String> = SESSION_METHODS.iter().map(|m| (*m).to_owned()).collect();
     for f in &input.fields {
         if let Some(accessors) = f.accessors() {
@@ -61,7 +69,7 @@ pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> To
         }
     }
     if stubs.is_empty() {
-        return TokenStream::new();
+        return Stubs::default();
     }
     let vis = &input.node.vis;
     let lifetime = syn::Lifetime::new("'__session", Span::mixed_site());
@@ -78,9 +86,9 @@ pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> To
         }
         let trait_ident = format_ident!("{}", trait_name);
         let (message, label, note) = (
-            LitStr::new(&stub.message, Span::call_site()),
-            LitStr::new(&stub.label, Span::call_site()),
-            LitStr::new(&stub.note, Span::call_site()),
+            Literal::string(&stub.message),
+            Literal::string(&stub.label),
+            Literal::string(&stub.note),
         );
         traits.extend(quote! {
             #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
@@ -88,50 +96,83 @@ pub(crate) fn stubs(p: &TokenStream, input: &Input<'_>, fields_ty: &Ident) -> To
         });
         impls.extend(quote! {
             #[diagnostic::do_not_recommend]
-            impl<T: ?::core::marker::Sized + #p::Unavailable> __session_misuse::#trait_ident for T {}
+            impl<T: #p::Unavailable> __session_misuse::#trait_ident for T {}
         });
-        let bound = respan(
-            quote!(__session_misuse::#trait_ident),
-            span_of(&stub.reason_at),
-        );
-        let method = &stub.method;
-        let (receiver, bounded) = match stub.returns {
-            Returns::Nothing if stub.takes_value || name.starts_with("unset_") => {
-                (quote!(&#lifetime mut self), quote!(&#lifetime mut Self))
-            }
-            _ => (quote!(&#lifetime self), quote!(&#lifetime Self)),
-        };
-        let value = stub
-            .takes_value
-            .then(|| quote!(, _value: impl ::core::marker::Sized));
-        let returns = match stub.returns {
-            Returns::Nothing => TokenStream::new(),
-            Returns::Bool => quote!(-> bool),
-            Returns::Field => {
-                let ty = stub.field.ty;
-                quote!(-> &#lifetime #ty)
-            }
-        };
-        methods.extend(quote! {
-            #[doc(hidden)]
-            #vis fn #method<#lifetime>(#receiver #value) #returns
-            where
-                #bounded: #bound,
-            {
-                ::core::unreachable!()
-            }
-        });
+        methods.extend(stub_method(p, vis, &lifetime, stub, &trait_ident));
     }
-    quote! {
-        mod __session_misuse {
-            #traits
-        }
+    Stubs {
+        items: quote! {
+            mod __session_misuse {
+                #traits
+            }
 
-        #impls
+            #impls
+        },
+        methods,
+    }
+}
 
-        #[automatically_derived]
-        impl #fields_ty {
-            #methods
+/// The stand-in method for `stub`, which requires `trait_ident`: a bound
+/// at the user's token that explains it, built there. Each case is one
+/// `quote!` of plain tokens (nested token streams cost the macro more
+/// than the tokens themselves).
+fn stub_method(
+    p: &syn::Path,
+    vis: &syn::Visibility,
+    lifetime: &syn::Lifetime,
+    stub: &Stub<'_>,
+    trait_ident: &Ident,
+) -> TokenStream {
+    let at = span_of(&stub.reason_at);
+    let (module, colons, bound) = (
+        Ident::new("__session_misuse", at),
+        syn::Token![::](at),
+        Ident::new(&trait_ident.to_string(), at),
+    );
+    let method = &stub.method;
+    match stub.returns {
+        Returns::Nothing if stub.takes_value => quote! {
+            #[doc(hidden)]
+            #[inline]
+            #vis fn #method<#lifetime>(&#lifetime mut self, _value: impl ::core::marker::Sized)
+            where
+                &#lifetime mut Self: #module #colons #bound,
+            {
+                #p::unavailable()
+            }
+        },
+        Returns::Nothing => quote! {
+            #[doc(hidden)]
+            #[inline]
+            #vis fn #method<#lifetime>(&#lifetime mut self)
+            where
+                &#lifetime mut Self: #module #colons #bound,
+            {
+                #p::unavailable()
+            }
+        },
+        Returns::Bool => quote! {
+            #[doc(hidden)]
+            #[inline]
+            #vis fn #method<#lifetime>(&#lifetime self) -> bool
+            where
+                &#lifetime Self: #module #colons #bound,
+            {
+                #p::unavailable()
+            }
+        },
+        Returns::Field => {
+            let ty = stub.field.ty;
+            quote! {
+                #[doc(hidden)]
+                #[inline]
+                #vis fn #method<#lifetime>(&#lifetime self) -> &#lifetime #ty
+                where
+                    &#lifetime Self: #module #colons #bound,
+                {
+                    #p::unavailable()
+                }
+            }
         }
     }
 }

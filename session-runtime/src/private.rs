@@ -19,7 +19,7 @@ pub use crate::error::{StoreError, UnsealError};
 pub use crate::model::IntoValue;
 pub use crate::model::rules::{
     Codec, Defaulted, DefaultedField, EncodeError, FieldTypeOk, NoDefault, NotDeserialize, NotSend,
-    NotSerialize, NotSync, SkippedField, StoredField,
+    NotSerialize, NotSync, OptionalField, SkippedField, StoredField,
 };
 pub use crate::model::schema::{FieldBits, Schema, SessionData, SessionOwner};
 pub use crate::model::session::{SessionFields, SessionSchema};
@@ -27,22 +27,17 @@ pub use crate::model::state::SessionState;
 pub use core::fmt::{Debug, Formatter, Result as FmtResult};
 pub use core::ops::{Deref, DerefMut};
 
-/// The bit of field `index`.
-#[inline]
-pub const fn bit(index: usize) -> FieldBits {
-    1 << index
-}
-
-/// Runs `write` on the data and marks field `index` written (and holding a
-/// value when `present`), unless the session is destroyed.
+/// Marks field `index` written (and holding a value when `present`) and
+/// gives the data to write it into, unless the session is destroyed. A
+/// setter is then `if let Some(data) = write(..) { data.field = value }`:
+/// no closure per field.
 #[inline]
 pub fn write<T: SessionData>(
     state: &mut SessionState<T>,
     index: usize,
     present: bool,
-    write: impl FnOnce(&mut T),
-) {
-    state.write_field(index, present, write);
+) -> Option<&mut T> {
+    state.write_field(index, present)
 }
 
 /// Flashes `value` into field `index` for the next request, written with
@@ -64,6 +59,14 @@ pub trait Unavailable: sealed::Sealed {}
 
 mod sealed {
     pub trait Sealed {}
+}
+
+/// The body of a misused accessor's stand-in: never runs, since a call to
+/// it does not compile. A function rather than `unreachable!()` in every
+/// stand-in, which rustc would expand each time.
+#[cold]
+pub fn unavailable() -> ! {
+    unreachable!("a misused accessor does not compile")
 }
 
 /// Cancels a flash of field `index` set in this request.

@@ -202,7 +202,7 @@ fn decode_members_from<T: SessionData>(
         expect(json, pos, b':')?;
         pos = skip_whitespace(json, pos + 1);
         let value = &json[pos..];
-        let index = T::field_index(&key);
+        let index = T::SCHEMA.field_index(&key);
         let used = if !flash && key == FLASH_KEY {
             decode_object(inner, value, true)?
         } else if let Some(index) = index

@@ -6,10 +6,11 @@
 //! 3. `Default`, for a field a new session must start from.
 //!
 //! The derive calls `(&&&&&StoredField::<T>::new()).session_field::<T>()`
-//! once per field, spanned at the field's type (the turbofish is where
-//! rustc puts the error: under the whole type). Method resolution tries the
-//! impl with the most `&` first and takes the first whose bounds hold
-//! (autoref specialization, on concrete types only): the one for
+//! (or `OptionalField` for an `Option<T>` field, `DefaultedField` with one
+//! `&` more) once per field, spanned at the field's type (the turbofish is
+//! where rustc puts the error: under the whole type). Method resolution
+//! tries the impl with the most `&` first and takes the first whose bounds
+//! hold (autoref specialization, on concrete types only): the one for
 //! `&&&&StoredField<T>` needs every rule and returns the field's codec;
 //! each level below needs one rule fewer, and its method requires the
 //! first rule that failed, through a trait whose `on_unimplemented` says
@@ -59,36 +60,29 @@ pub trait HasDefault {}
 #[diagnostic::do_not_recommend]
 impl<T: Default> HasDefault for T {}
 
-/// How one field is encoded and decoded, as the field's type or inside an
-/// `Option`.
-pub struct Codec<V> {
+/// How one field of type `F` is encoded and decoded: two functions,
+/// instantiated once per field type (an `Option<T>` field's codec is that
+/// of `Option<T>`, and nothing is instantiated for `T` alone).
+pub struct Codec<F> {
     /// Writes the JSON of a value.
-    pub encode: fn(&V, &mut Vec<u8>) -> Result<(), EncodeError>,
+    pub encode: fn(&F, &mut Vec<u8>) -> Result<(), EncodeError>,
     /// Decodes the JSON value at the start of the input into the slot and
     /// returns its length; on failure the slot keeps its value.
-    pub decode: fn(&[u8], &mut V) -> Option<usize>,
-    /// `encode` for an `Option<V>` field.
-    pub encode_option: fn(&Option<V>, &mut Vec<u8>) -> Result<(), EncodeError>,
-    /// `decode` for an `Option<V>` field.
-    pub decode_option: fn(&[u8], &mut Option<V>) -> Option<usize>,
+    pub decode: fn(&[u8], &mut F) -> Option<usize>,
 }
 
-impl<V: Serialize + DeserializeOwned> Codec<V> {
+impl<F: Serialize + DeserializeOwned> Codec<F> {
     const JSON: Self = Self {
-        encode: encode::<V>,
-        decode: decode::<V>,
-        encode_option: encode::<Option<V>>,
-        decode_option: decode::<Option<V>>,
+        encode: encode::<F>,
+        decode: decode::<F>,
     };
 }
 
-impl<V> Codec<V> {
+impl<F> Codec<F> {
     /// The codec of a type that broke a rule: the build fails, so it never runs.
     const REJECTED: Self = Self {
         encode: |_, _| unreachable!("rejected at compile time"),
         decode: |_, _| unreachable!("rejected at compile time"),
-        encode_option: |_, _| unreachable!("rejected at compile time"),
-        decode_option: |_, _| unreachable!("rejected at compile time"),
     };
 }
 
@@ -107,8 +101,11 @@ fn rejected_default<V>() -> V {
     unreachable!("rejected at compile time")
 }
 
-/// A stored field of type `T` (or `Option<T>`) that needs no default.
+/// A stored field of type `T` that needs no default (it has
+/// `#[session(default = "path")]`).
 pub struct StoredField<T>(PhantomData<T>);
+/// A stored field of type `Option<T>`: the rules apply to `T`.
+pub struct OptionalField<T>(PhantomData<T>);
 /// A stored field of type `T` that a new session starts from `Default`.
 pub struct DefaultedField<T>(PhantomData<T>);
 /// A `#[session(skip)]` field of type `T`: it only needs `Default`.
@@ -117,6 +114,15 @@ pub struct SkippedField<T>(PhantomData<T>);
 // A marker, built only by generated code: `Default` would add nothing.
 #[allow(clippy::new_without_default)]
 impl<T> StoredField<T> {
+    /// The start of the ladder.
+    pub const fn new() -> Self {
+        Self(PhantomData)
+    }
+}
+
+// A marker, built only by generated code: `Default` would add nothing.
+#[allow(clippy::new_without_default)]
+impl<T> OptionalField<T> {
     /// The start of the ladder.
     pub const fn new() -> Self {
         Self(PhantomData)
@@ -156,6 +162,13 @@ pub trait FieldTypeOk {
 impl<T: Send + Sync + Serialize + DeserializeOwned> FieldTypeOk for &&&&StoredField<T> {
     type Out = Codec<T>;
     fn session_field<FieldType>(&self) -> Codec<T> {
+        Codec::JSON
+    }
+}
+
+impl<T: Send + Sync + Serialize + DeserializeOwned> FieldTypeOk for &&&&OptionalField<T> {
+    type Out = Codec<Option<T>>;
+    fn session_field<FieldType>(&self) -> Codec<Option<T>> {
         Codec::JSON
     }
 }
@@ -230,8 +243,8 @@ pub trait NotSync<T> {
     fn session_field<FieldType: ThreadSafe>(&self) -> Self::Out;
 }
 
-/// The levels below the top, the same for stored and defaulted fields
-/// (a defaulted field's ladder is one `&` taller).
+/// The levels below the top, the same for stored, optional and defaulted
+/// fields (a defaulted field's ladder is one `&` taller).
 macro_rules! levels {
     ($entry:ident, $out:ty, $rejected:expr, [$($de:tt)*], [$($ser:tt)*], [$($send:tt)*], [$($sync:tt)*]) => {
         impl<T: Send + Sync + Serialize> NotDeserialize<T> for $($de)* $entry<T> {
@@ -265,6 +278,15 @@ macro_rules! levels {
 }
 
 levels!(StoredField, Codec<T>, Codec::REJECTED, [&&&], [&&], [&], []);
+levels!(
+    OptionalField,
+    Codec<Option<T>>,
+    Codec::REJECTED,
+    [&&&],
+    [&&],
+    [&],
+    []
+);
 levels!(
     DefaultedField,
     Defaulted<T>,

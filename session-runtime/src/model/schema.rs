@@ -26,6 +26,15 @@ pub struct Schema {
     pub idle_timeout: Option<Duration>,
 }
 
+impl Schema {
+    /// The ordinal of the stored field with this session key: a search of
+    /// [`keys`](Self::keys), here once rather than a `match` generated
+    /// for every schema.
+    pub(crate) fn field_index(&self, key: &str) -> Option<usize> {
+        self.keys.iter().position(|k| *k == key)
+    }
+}
+
 /// The data of a session schema: its fields, their keys and their codecs,
 /// which is all the model needs of it. The derive implements it (with
 /// [`SessionData`](crate::SessionData)); it is not a stable API.
@@ -46,9 +55,6 @@ pub trait SessionData: Sized + 'static {
 
     /// The fields that hold a value: optional fields that are `Some`, and every other field.
     fn present_fields(&self) -> FieldBits;
-
-    /// The ordinal of the stored field with this session key.
-    fn field_index(key: &str) -> Option<usize>;
 
     /// Decodes the JSON value at the start of `json` into the field
     /// `index` and returns how many bytes it took; on failure the field

@@ -25,8 +25,6 @@ pub trait SessionSchema: SessionData {
 pub trait SessionFields<T>: Deref<Target = SessionState<T>> + DerefMut + Sized + 'static {
     /// Wraps the state.
     fn from_inner(state: Box<SessionState<T>>) -> Self;
-    /// Unwraps the state.
-    fn into_inner(self) -> Box<SessionState<T>>;
 }
 
 /// A typed session: the data of schema `T` plus the session's identity,

@@ -127,7 +127,7 @@ impl<T: SessionData> SessionState<T> {
 /// restored state: a field's value, a flash that arrived, or a key this
 /// schema does not know (kept, never written back).
 pub(crate) fn decode<T: SessionData>(state: &mut SessionState<T>, key: &str, json: &str) {
-    let Some(index) = T::field_index(key) else {
+    let Some(index) = T::SCHEMA.field_index(key) else {
         if key != FLASH_KEY
             && let Ok(raw) = serde_json::value::RawValue::from_string(json.to_owned())
         {

@@ -173,13 +173,14 @@ impl<T: SessionData> SessionState<T> {
 
 /// What generated accessors call (through `__private`, never as methods).
 impl<T: SessionData> SessionState<T> {
-    /// Runs a write to field `index`, unless the session is destroyed.
+    /// Marks field `index` written (and holding a value when `present`)
+    /// and gives the data to write it into; `None` on a destroyed session,
+    /// which ignores writes. The caller writes the field at once.
     #[inline]
-    pub(crate) fn write_field(&mut self, index: usize, present: bool, write: impl FnOnce(&mut T)) {
+    pub(crate) fn write_field(&mut self, index: usize, present: bool) -> Option<&mut T> {
         if self.status.destroyed || index >= T::SCHEMA.keys.len() {
-            return;
+            return None;
         }
-        write(&mut self.data);
         let bit = 1 << index;
         self.dirty |= bit;
         if present {
@@ -187,6 +188,7 @@ impl<T: SessionData> SessionState<T> {
         } else {
             self.present &= !bit;
         }
+        Some(&mut self.data)
     }
 
     /// Flashes `value` into field `index` for the next request.
