@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use session_runtime::h3::iron::{IronCodec, IronParams, Passwords};
 use session_runtime::h3::{H3Format, H3Version};
 use session_runtime::store::MemoryStore;
-use session_runtime::{Key, ManualClock, Session, SessionConfig};
+use session_runtime::{Key, KeyRing, ManualClock, Session, SessionConfig};
 
 /// A schema with every kind of field: plain, optional, flash, owner, and a
 /// free JSON value (unknown shapes, deep nesting).
@@ -21,6 +21,15 @@ pub struct App {
     pub extra: Option<serde_json::Value>,
     #[session(flash)]
     pub notice: Option<String>,
+}
+
+/// The session cookie's name (the associated data of every sealed frame).
+pub const COOKIE: &str = "sid";
+
+/// The key every configuration of our format seals with.
+pub fn key_ring() -> &'static KeyRing {
+    static RING: OnceLock<KeyRing> = OnceLock::new();
+    RING.get_or_init(|| KeyRing::new(Key::derive([7u8; 32]).expect("a 32-byte secret")))
 }
 
 /// The fixed clock every configuration uses.
@@ -52,7 +61,6 @@ pub fn configs() -> &'static Configs {
     static CONFIGS: OnceLock<Configs> = OnceLock::new();
     CONFIGS.get_or_init(|| {
         let clock = ManualClock::new(NOW);
-        let key = || Key::derive([7u8; 32]).unwrap();
         // No PBKDF2 budget: the fixed clock would never refill it.
         let codec = |params| {
             Arc::new(
@@ -72,8 +80,8 @@ pub fn configs() -> &'static Configs {
             h3_v2: h3(H3Version::V2, &codec_v2),
             codec_v1,
             codec_v2,
-            cookie: SessionConfig::new(key()).with_clock(clock.clone()),
-            store: SessionConfig::new(key())
+            cookie: SessionConfig::new(key_ring().clone()).with_clock(clock.clone()),
+            store: SessionConfig::new(key_ring().clone())
                 .with_store(MemoryStore::new().with_capacity(10_000))
                 .with_clock(clock.clone()),
         }
