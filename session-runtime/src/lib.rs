@@ -194,3 +194,8 @@ pub use session_macros::Session;
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
+
+// The fuzz targets' hooks (`fuzz/`); never in an ordinary build.
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
