@@ -65,6 +65,19 @@ fn a_full_store_evicts_the_session_closest_to_expiry_in_its_shard() {
 }
 
 #[test]
+fn a_full_store_stays_within_capacity_when_the_new_session_lands_in_an_empty_shard() {
+    // With room for one session, almost every new id hashes to a shard
+    // other than the one holding the session: that one must still go.
+    let store = MemoryStore::new().with_capacity(1);
+    for n in 0..64u64 {
+        ready(store.save(create(&format!("s{n}"), n, Some(1_000_000)))).unwrap();
+        assert_eq!(ready(store.len(n)).unwrap(), 1, "after s{n}");
+        assert!(ready(store.load(&format!("s{n}"), n)).unwrap().is_some());
+    }
+    assert_eq!(store.evictions(), 63);
+}
+
+#[test]
 fn threads_writing_their_own_fields_of_one_session_all_land() {
     let store = Arc::new(MemoryStore::new());
     ready(store.save(create("shared", 0, None))).unwrap();

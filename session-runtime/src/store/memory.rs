@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError, TryLockError};
 
 use super::{OwnerUpdate, Record, Save, SaveMode, SaveOutcome, Store, expired};
 use crate::backend::Pending;
@@ -32,7 +32,10 @@ const SWEEP_EVERY: usize = 64;
 /// * **Capacity** (optional, [`with_capacity`](Self::with_capacity)): when
 ///   the store is full, creating a session first sweeps the expired ones of
 ///   its shard, then evicts the session of that shard that expires soonest
-///   (one without a lifetime counts as expiring last). Updates never evict.
+///   (one without a lifetime counts as expiring last); if its shard is
+///   empty, the next shard that holds a session gives one up the same way.
+///   Updates never evict. Under contention (every other shard locked at
+///   that moment) a creation may go one over the capacity.
 ///
 /// ```
 /// use session_runtime::store::{MemoryStore, OwnerUpdate, Save, SaveMode, SaveOutcome, Store};
@@ -228,26 +231,52 @@ impl MemoryStore {
         entry.owner = new;
     }
 
-    /// Makes room for one more session in `shard` when the store is full.
-    fn make_room(&self, shard: &mut Shard, now_ms: u64) {
+    /// Makes room for one more session when the store is full: in `shard`
+    /// (number `home`, locked by the caller) if it holds any, or else in the
+    /// next shard that holds one and is free to lock, so that a new
+    /// session landing in an empty shard still keeps the store within its
+    /// capacity.
+    fn make_room(&self, home: usize, shard: &mut Shard, now_ms: u64) {
         let Some(capacity) = self.capacity else {
             return;
         };
         if self.len.load(Ordering::Relaxed) < capacity {
             return;
         }
-        if self.sweep(shard, now_ms) > 0 {
+        if self.evict_from(shard, now_ms) {
             return;
+        }
+        for other in (1..SHARDS).map(|step| (home + step) % SHARDS) {
+            // Only `try_lock`: two creations that each hold their own shard
+            // must never wait for each other's.
+            let mut other = match self.sessions[other].try_lock() {
+                Ok(guard) => guard,
+                Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            if self.evict_from(&mut other, now_ms) {
+                return;
+            }
+        }
+    }
+
+    /// Sweeps the expired sessions of `shard`, or if there are none evicts
+    /// the one that expires soonest; whether a session left.
+    fn evict_from(&self, shard: &mut Shard, now_ms: u64) -> bool {
+        if self.sweep(shard, now_ms) > 0 {
+            return true;
         }
         let soonest = shard
             .map
             .iter()
             .min_by_key(|(_, e)| e.expires_ms.unwrap_or(u64::MAX))
             .map(|(id, _)| id.clone());
-        if let Some(id) = soonest {
-            self.remove_entry(shard, &id);
-            self.evictions.fetch_add(1, Ordering::Relaxed);
-        }
+        let Some(id) = soonest else {
+            return false;
+        };
+        self.remove_entry(shard, &id);
+        self.evictions.fetch_add(1, Ordering::Relaxed);
+        true
     }
 
     fn create(&self, save: &Save, created_ms: u64, replaces: Option<&str>) -> SaveOutcome {
@@ -255,7 +284,8 @@ impl MemoryStore {
             let mut shard = self.shard(old);
             self.remove_entry(&mut shard, old);
         }
-        let mut shard = self.shard(&save.id);
+        let home = self.shard_of(&save.id);
+        let mut shard = lock(&self.sessions[home]);
         self.tick(&mut shard, save.last_seen_ms);
         if shard
             .map
@@ -265,7 +295,7 @@ impl MemoryStore {
             return SaveOutcome::Conflict;
         }
         self.remove_entry(&mut shard, &save.id);
-        self.make_room(&mut shard, save.last_seen_ms);
+        self.make_room(home, &mut shard, save.last_seen_ms);
         let mut entry = Entry {
             created_ms,
             last_seen_ms: save.last_seen_ms,
