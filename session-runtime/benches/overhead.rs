@@ -123,12 +123,15 @@ impl Apps {
         let ours_cookie = cookie_of(&call(&ours, "/update"));
         let peer = peer();
         let peer_cookie = cookie_of(&call(&peer, "/init"));
+        // `with_state(())` turns each handler into its route (layers applied)
+        // once, as `axum::serve` does for every connection; a router called
+        // without it rebuilds the route, and every layer, on every request.
         Self {
             rt,
-            baseline: routes(),
-            ours: (ours, ours_cookie),
-            ours_store: (ours_store, store_cookie),
-            peer: (peer, peer_cookie),
+            baseline: routes().with_state(()),
+            ours: (ours.with_state(()), ours_cookie),
+            ours_store: (ours_store.with_state(()), store_cookie),
+            peer: (peer.with_state(()), peer_cookie),
         }
     }
 
