@@ -1,5 +1,6 @@
 //! `RedisStore` on a real `redis-server` (started per test): the shared
-//! store contract, on plain TCP and over TLS with a password.
+//! store contract, on plain TCP (RESP2 and RESP3) and over TLS with a
+//! password.
 
 use std::sync::LazyLock;
 
@@ -24,6 +25,19 @@ impl Redis {
     async fn start() -> Self {
         let server = RedisServer::start();
         let store = RedisStore::connect(server.url()).await.expect("connects");
+        Self {
+            store,
+            _server: server,
+        }
+    }
+
+    /// Speaking RESP3 (`?protocol=resp3`), where replies such as a
+    /// session's hash come as maps.
+    async fn start_resp3() -> Self {
+        let server = RedisServer::start();
+        let store = RedisStore::connect(format!("{}?protocol=resp3", server.url()))
+            .await
+            .expect("connects with RESP3");
         Self {
             store,
             _server: server,
@@ -76,3 +90,5 @@ delegate! {
 session_runtime::store_conformance!(conformance, Redis::start().await);
 
 session_runtime::store_conformance!(conformance_over_tls, Redis::start_tls().await);
+
+session_runtime::store_conformance!(conformance_over_resp3, Redis::start_resp3().await);
