@@ -1,5 +1,6 @@
 //! `RedisStore` on a real `redis-server` (started per test): the shared
-//! store contract, on plain TCP and over TLS with a password.
+//! store contract, on plain TCP (RESP2 and RESP3) and over TLS with a
+//! password.
 
 use std::sync::LazyLock;
 
@@ -24,6 +25,19 @@ impl Redis {
     async fn start() -> Self {
         let server = RedisServer::start();
         let store = RedisStore::connect(server.url()).await.expect("connects");
+        Self {
+            store,
+            _server: server,
+        }
+    }
+
+    /// Speaking RESP3 (`?protocol=resp3`), where replies such as a
+    /// session's hash come as maps.
+    async fn start_resp3() -> Self {
+        let server = RedisServer::start();
+        let store = RedisStore::connect(format!("{}?protocol=resp3", server.url()))
+            .await
+            .expect("connects with RESP3");
         Self {
             store,
             _server: server,
@@ -76,3 +90,69 @@ delegate! {
 session_runtime::store_conformance!(conformance, Redis::start().await);
 
 session_runtime::store_conformance!(conformance_over_tls, Redis::start_tls().await);
+
+session_runtime::store_conformance!(conformance_over_resp3, Redis::start_resp3().await);
+
+/// Redis removes a session by itself at its expiry: the key's own expiry
+/// (`PEXPIRETIME`) is `__e` after every save, whether the save keeps the
+/// expiry (which the store then leaves alone), moves it, removes it or
+/// sets it again.
+#[tokio::test]
+async fn the_key_expires_with_the_session() {
+    use session_runtime::store::{OwnerUpdate, Save, SaveMode, SaveOutcome};
+
+    let server = RedisServer::start();
+    let store = RedisStore::connect(server.url()).await.expect("connects");
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("a clock after 1970")
+        .as_secs()
+        * 1000;
+    let save = |mode, at: u64, expires_ms, count: &str| Save {
+        id: "expiring".to_owned(),
+        mode,
+        set: vec![("count".to_owned(), count.to_owned())],
+        remove: Vec::new(),
+        last_seen_ms: at,
+        expires_ms,
+        owner: OwnerUpdate::Keep,
+    };
+    let key_expiry = || server.cli(&["pexpiretime", "session:s:expiring"]);
+    let stored_expiry = || server.cli(&["hget", "session:s:expiring", "__e"]);
+    let first = t + 60_000;
+    let create = SaveMode::Create {
+        created_ms: t,
+        replaces: None,
+    };
+    for (mode, at, expires_ms, count) in [
+        (create, t, Some(first), "1"),
+        (SaveMode::Update, t + 1, Some(first), "2"),
+        (SaveMode::Update, t + 2, Some(first + 5_000), "3"),
+        (SaveMode::Update, t + 3, None, "4"),
+        (SaveMode::Update, t + 4, None, "5"),
+        (SaveMode::Update, t + 5, Some(first), "6"),
+    ] {
+        let outcome = store
+            .save(save(mode, at, expires_ms, count))
+            .await
+            .expect("saves");
+        assert_eq!(outcome, SaveOutcome::Saved);
+        let record = store
+            .load("expiring", at)
+            .await
+            .expect("loads")
+            .expect("live");
+        assert_eq!(record.expires_ms, expires_ms, "save {count}");
+        assert_eq!(
+            record.fields,
+            [("count".to_owned(), count.to_owned())],
+            "save {count}"
+        );
+        let (shown, stored) = expires_ms.map_or_else(
+            || ("-1".to_owned(), String::new()),
+            |at| (at.to_string(), at.to_string()),
+        );
+        assert_eq!(key_expiry(), shown, "the key's expiry after save {count}");
+        assert_eq!(stored_expiry(), stored, "__e after save {count}");
+    }
+}

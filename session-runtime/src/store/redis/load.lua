@@ -1,5 +1,7 @@
 -- Load a session: its hash, unless it is missing or expired (an expired
--- session is removed here, with its owner index entry).
+-- session is removed here, with its owner index entry). The store loads
+-- with a plain HGETALL and runs this only when that hash is expired by its
+-- clock: the check is made again here, atomically with the removal.
 -- KEYS[1] session key; ARGV[1] now (ms), ARGV[2] owner index key prefix,
 -- ARGV[3] session id.
 local hash = redis.call('HGETALL', KEYS[1])

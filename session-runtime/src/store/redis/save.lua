@@ -14,9 +14,9 @@ local key, other = KEYS[1], KEYS[2]
 local mode, now, expires = ARGV[1], tonumber(ARGV[2]), ARGV[3]
 local owner_action, owner, index, id, other_id = ARGV[5], ARGV[6], ARGV[7], ARGV[8], ARGV[9]
 
--- The owner of the live session at k (or '' for none) and whether it has
--- an expiry, or nil when there is no live session there (an expired one is
--- removed).
+-- The owner of the live session at k (or '' for none) and its expiry (the
+-- stored text, false for none), or nil when there is no live session there
+-- (an expired one is removed).
 local function live(k, kid)
   local m = redis.call('HMGET', k, '__c', '__e', '__o')
   if not m[1] then return nil end
@@ -25,10 +25,10 @@ local function live(k, kid)
     if m[3] then redis.call('ZREM', index .. m[3], kid) end
     return nil
   end
-  return m[3] or '', m[2] ~= false
+  return m[3] or '', m[2]
 end
 
-local current, had_expiry = '', false
+local current, old_expiry = '', false
 if mode == 'create' then
   if live(key, id) then return 'conflict' end
   if other_id ~= '' then
@@ -39,10 +39,10 @@ if mode == 'create' then
     end
   end
 elseif mode == 'update' then
-  current, had_expiry = live(key, id)
+  current, old_expiry = live(key, id)
   if not current then return 'gone' end
 else
-  current, had_expiry = live(other, other_id)
+  current, old_expiry = live(other, other_id)
   if not current then return 'gone' end
   if live(key, id) then return 'conflict' end
   if mode == 'copy' then
@@ -53,13 +53,17 @@ else
   end
 end
 
+-- `__e` and the key's expiry move together (every write of one writes the
+-- other), so an update that keeps the expiry (a fixed lifetime) leaves both.
+local expiry_moves = not (mode == 'update' and expires ~= '' and expires == old_expiry)
+
 -- Fields, times and owner in one HSET, removals in one HDEL.
 local set = { '__l', ARGV[2] }
 if mode == 'create' then
   set[#set + 1] = '__c'
   set[#set + 1] = ARGV[4]
 end
-if expires ~= '' then
+if expires ~= '' and expiry_moves then
   set[#set + 1] = '__e'
   set[#set + 1] = expires
 end
@@ -76,12 +80,12 @@ at = at + 2 * n
 redis.call('HSET', key, unpack(set))
 local removed = {}
 for i = at, #ARGV do removed[#removed + 1] = ARGV[i] end
-if expires == '' and had_expiry then removed[#removed + 1] = '__e' end
+if expires == '' and old_expiry then removed[#removed + 1] = '__e' end
 if new_owner == '' and current ~= '' then removed[#removed + 1] = '__o' end
 if #removed > 0 then redis.call('HDEL', key, unpack(removed)) end
 if expires == '' then
-  if had_expiry then redis.call('PERSIST', key) end
-else
+  if old_expiry then redis.call('PERSIST', key) end
+elseif expiry_moves then
   redis.call('PEXPIREAT', key, expires)
 end
 
