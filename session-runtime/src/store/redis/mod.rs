@@ -483,8 +483,9 @@ fn expiry_arg(expires_ms: Option<u64>) -> String {
 impl Store for RedisStore {
     fn load(&self, id: &str, now_ms: u64) -> Pending<Result<Option<Record>, StoreError>> {
         let key = self.keys.session(id);
-        let index = self.keys.owner.clone();
-        let id = id.to_owned();
+        // The owner prefix and the id are only needed on the rare expired
+        // path: taken from there, not copied for every load.
+        let keys = Arc::clone(&self.keys);
         self.run("load", move |mut connection| async move {
             // A plain HGETALL: Redis runs it several times faster than the
             // same command inside a script. Redis expires the key by itself
@@ -503,10 +504,11 @@ impl Store for RedisStore {
             {
                 return Ok(found);
             }
+            let id = &key[keys.session.len()..];
             let reply: Value = LOAD
-                .key(key)
+                .key(&key)
                 .arg(now_ms)
-                .arg(index)
+                .arg(&keys.owner)
                 .arg(id)
                 .invoke_async(&mut connection)
                 .await
